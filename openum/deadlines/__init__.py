@@ -1,0 +1,1 @@
+"""Timeliness: business calendars, clock rules and due times."""

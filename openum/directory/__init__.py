@@ -1,0 +1,1 @@
+"""Members, eligibility, providers, facilities and provider organizations."""

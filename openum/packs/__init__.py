@@ -1,0 +1,1 @@
+"""Plan packs: a plan's whole configuration as versioned, validated YAML."""
