@@ -2,5 +2,7 @@
 
 from openum.directory.schema import DirectoryFile
 from openum.packs.loader import register_section
+from openum.review.criteria.schema import PolicyFile
 
 register_section("directory", DirectoryFile)
+register_section("policies", PolicyFile)

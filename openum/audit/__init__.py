@@ -1,0 +1,1 @@
+"""The PHI audit trail: who read or wrote what, when, from where and why."""

@@ -1,0 +1,1 @@
+"""Authentication, roles and what each role may reach."""

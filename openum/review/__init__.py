@@ -1,0 +1,1 @@
+"""Clinical review: medical-necessity criteria, their evaluation and what automation may do."""

@@ -1,0 +1,1 @@
+"""The valid-request rules: what a request must carry before it can be decided."""
