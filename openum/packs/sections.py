@@ -1,8 +1,10 @@
 """Pack subfolders validated by other domain packages; importing this registers them."""
 
+from openum.deadlines.schema import ClockFile
 from openum.directory.schema import DirectoryFile
 from openum.packs.loader import register_section
 from openum.review.criteria.schema import PolicyFile
 
 register_section("directory", DirectoryFile)
+register_section("clocks", ClockFile)
 register_section("policies", PolicyFile)

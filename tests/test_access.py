@@ -1,0 +1,93 @@
+"""Every endpoint checks the caller's role; the documented matrix is the one enforced."""
+
+from collections.abc import Callable
+
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from openum.auth.permissions import MATRIX, Permission, Role
+from openum.settings import REPO_ROOT
+
+# Every API route and the permission it needs; a new route must be added here to pass.
+ROUTES: dict[tuple[str, str], Permission | None] = {
+    ("POST", "/api/v1/requests"): Permission.REQUEST_SUBMIT,
+    ("GET", "/api/v1/requests/{authorization_id}"): Permission.REQUEST_READ,
+    ("GET", "/api/v1/requests"): Permission.REQUEST_SEARCH,
+    ("POST", "/api/v1/requests/{authorization_id}/documents"): Permission.REQUEST_ADD_DOCUMENT,
+    ("POST", "/api/v1/requests/{authorization_id}/corrections"): Permission.REQUEST_CORRECT,
+    ("POST", "/api/v1/coverage/check"): Permission.COVERAGE_CHECK,
+    ("GET", "/api/v1/timeliness/preview"): Permission.TIMELINESS_PREVIEW,
+    ("GET", "/api/v1/packs"): Permission.PACK_READ,
+    ("GET", "/api/v1/users"): Permission.USER_MANAGE,
+    ("POST", "/api/v1/users"): Permission.USER_MANAGE,
+    ("GET", "/api/v1/me"): None,
+    ("GET", "/api/v1/roles"): None,
+}
+PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/readyz")}
+DEMO_USER_FOR_ROLE = {
+    Role.ADMIN: "admin", Role.INTAKE_COORDINATOR: "intake", Role.UM_NURSE: "nurse",
+    Role.BH_NURSE: "bhnurse", Role.PHARMACY_TECHNICIAN: "pharmtech",
+    Role.CLINICAL_PHARMACIST: "pharmacist", Role.PHYSICIAN_REVIEWER: "physician",
+    Role.BH_CLINICAL_DIRECTOR: "bhdirector", Role.EXTERNAL_REVIEWER: "external",
+    Role.UM_MANAGER: "manager", Role.MEMBER_SERVICES: "memberservices",
+    Role.COMPLIANCE: "compliance", Role.PROVIDER_OFFICE: "provider-awh",
+}
+
+
+def test_documented_matrix_matches_the_code() -> None:
+    doc = (REPO_ROOT / "docs" / "access.md").read_text()
+    header = next(line for line in doc.splitlines() if line.startswith("| role |"))
+    columns = [c.strip() for c in header.strip("|").split("|")][1:]
+    for role in Role:
+        row = next(line for line in doc.splitlines() if line.startswith(f"| {role.value} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")][1:]
+        documented = {Permission(col) for col, cell in zip(columns, cells, strict=True) if cell == "yes"}
+        assert documented == set(MATRIX[role]), role
+
+
+def test_every_route_is_listed(app_client: TestClient) -> None:
+    routes = {(m, r.path) for r in app_client.app.routes if isinstance(r, APIRoute)  # type: ignore[attr-defined]
+              for m in r.methods}
+    unlisted = {r for r in routes if r not in ROUTES and r not in PUBLIC}
+    assert not unlisted, f"routes without a documented permission: {unlisted}"
+
+
+def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
+    url = path.replace("{authorization_id}", "AWH-261118-XXXXXXX")
+    if method == "GET":
+        return client.get(url, headers=headers).status_code
+    return client.post(url, headers=headers, json={}).status_code
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_anonymous_callers_are_refused(app_client: TestClient, method: str, path: str) -> None:
+    assert _call(app_client, method, path, {}) == 401
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(k for k, v in ROUTES.items() if v))
+def test_roles_without_the_permission_are_refused(
+    app_client: TestClient, headers: Callable[[str], dict[str, str]], method: str, path: str
+) -> None:
+    permission = ROUTES[(method, path)]
+    for role, username in DEMO_USER_FOR_ROLE.items():
+        status = _call(app_client, method, path, headers(username))
+        if permission in MATRIX[role]:
+            assert status != 403, (role, status)
+        else:
+            assert status == 403, (role, status)
+
+
+def test_expired_token_is_refused(app_client: TestClient, headers: Callable[[str], dict[str, str]],
+                                  clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    h = headers("nurse")
+    assert app_client.get("/api/v1/me", headers=h).status_code == 200
+    clock.advance(timedelta(minutes=61))
+    r = app_client.get("/api/v1/me", headers=h)
+    assert r.status_code == 401
+    assert "expired" in r.json()["error"]["message"]
+
+
