@@ -64,14 +64,14 @@ def start(app: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen
 
 
 def payloads(n: int, members: list[str]) -> list[dict[str, object]]:
-    codes = ["72148", "27447", "K0823", "E0601", "B4150"]
+    codes = ["27447", "27130", "K0823", "J1745", "B4150", "0022", "G0299"]
     base = date(2026, 12, 1)
     out = []
     for i in range(n):
         out.append({
             "kind": "pre_service", "urgency": "non_urgent",
             "member": {"member_id": members[i % len(members)]},
-            "requesting_provider_npi": None, "servicing_provider_npi": None,
+            "requesting_provider_npi": "2547517799", "servicing_provider_npi": "1226468613",
             "service_lines": [{"code": codes[i % len(codes)], "units": 1,
                                "from_date": (base + timedelta(days=i // 97)).isoformat(),
                                "place_of_service": "22"}],
@@ -132,7 +132,7 @@ def main() -> None:
         upgrade(url)
         subprocess.run([sys.executable, "-m", "openum.cli", "demo", "load"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
-        bodies = payloads(args.requests, [f"AW{n:05d}" for n in range(1001, 1021)])
+        bodies = payloads(args.requests, [f"AWH2001{n:02d}" for n in range(1, 21)])
 
         base_proc, base_url = start("bench.baseline_app:app", env, args.workers)
         procs.append(base_proc)
@@ -145,7 +145,7 @@ def main() -> None:
         print(f"PostgreSQL, {args.workers} uvicorn workers, {args.concurrency} concurrent clients, "
               f"{args.requests} requests each")
         asyncio.run(drive(f"{base_url}/bare", bodies[:200], {}, args.concurrency))  # warm-up
-        asyncio.run(drive(f"{app_url}/api/v1/requests", payloads(200, ["AW09999"]), auth,
+        asyncio.run(drive(f"{app_url}/api/v1/requests", payloads(200, ["AWH200199"]), auth,
                           args.concurrency))
         report("baseline: parse + insert one row", args.requests,
                *asyncio.run(drive(f"{base_url}/bare", bodies, {}, args.concurrency)))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from openum.coverage import rules
 from openum.directory import service as directory
-from openum.directory.models import BenefitAccumulator, Member
+from openum.directory.models import Member, Provider
 from openum.intake.models import AuthorizationRequest, ServiceLine
 from openum.intake.status import Status
 from openum.packs.loader import PlanPack
@@ -23,12 +23,16 @@ def _period_start(period: str, day: date) -> date:
     return date(1900, 1, 1) if period == "lifetime" else date(day.year, 1, 1)
 
 
-def benefit_used(session: Session, *, pack: PlanPack, member: Member | None, day: date) -> dict[str, int]:
-    """Units of each benefit limit already used: paid claims plus approved, unused authorizations."""
+def benefit_used(
+    session: Session, *, pack: PlanPack, member: Member | None, day: date, limit_ids: set[str]
+) -> dict[str, int]:
+    """Units of each named benefit limit already used: paid claims plus approved, unused auths."""
     if member is None:
         return {}
     used: dict[str, int] = {}
     for limit in pack.catalog.benefit_limits:
+        if limit.id not in limit_ids:
+            continue
         start = _period_start(limit.period, day)
         end = date(day.year, 12, 31) if limit.period != "lifetime" else date(9999, 12, 31)
         paid = sum(a.used for a in member.accumulators
@@ -65,16 +69,34 @@ def check(
     member = directory.find_member(session, plan_id=pack.plan_id, member_id=member_id) if member_id else None
     provider = (directory.find_provider(session, plan_id=pack.plan_id, npi=servicing_npi)
                 if servicing_npi else None)
+    return decide(session, pack=pack, member=member, provider=provider, npi=servicing_npi,
+                  codes=codes, day=day, line_of_business=line_of_business, setting=setting)
+
+
+def decide(
+    session: Session,
+    *,
+    pack: PlanPack,
+    member: Member | None,
+    provider: Provider | None,
+    npi: str | None,
+    codes: list[rules.LineQuery],
+    day: date,
+    line_of_business: str | None,
+    setting: Setting | None,
+) -> rules.CoverageAnswer:
+    """The coverage answer for parties already loaded (intake has them in hand)."""
+    limits = {svc.benefit_limit for q in codes if (svc := pack.service(q.code)) and svc.benefit_limit}
     return rules.decide(
         pack,
         day=day,
         member=directory.member_facts(member) if member else None,
         provider=directory.provider_facts(provider) if provider else None,
-        npi=servicing_npi,
+        npi=npi,
         lob_hint=line_of_business,
         queries=codes,
         setting=setting,
-        benefit_used=benefit_used(session, pack=pack, member=member, day=day),
+        benefit_used=benefit_used(session, pack=pack, member=member, day=day, limit_ids=limits),
     )
 
 

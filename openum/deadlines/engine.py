@@ -52,7 +52,7 @@ from openum.deadlines.events import (
 )
 from openum.deadlines.layer import evaluate_layer
 from openum.deadlines.model import DueStatus, DueTime, ExtensionRefused, NoClockRule
-from openum.deadlines.schema import ClockFile, Obligation, Outcome, Party
+from openum.deadlines.schema import ClockFile, ClockRule, Obligation, Outcome, Party
 from openum.vocabulary import RequestKind, Urgency
 
 __all__ = [
@@ -99,7 +99,7 @@ def due_times(
     events: Sequence[ClockEvent] = (),
     service_class: str | None = None,
 ) -> list[DueTime]:
-    """The effective due time of every obligation, each with every layer's candidate in all_layers."""
+    """The effective due time of every obligation; every layer's candidate is in all_layers."""
     timeline = Timeline.build(received_at, Urgency(urgency), tuple(events))
     candidates = [
         d
@@ -148,7 +148,9 @@ def _earliest(group: list[DueTime], outcome: Outcome | None) -> DueTime:
     met = next((d.met_at for d in group if d.met_at is not None), None)
     if met is not None and best.due_at is not None:
         status = DueStatus.FINAL
-    return dataclasses.replace(best, outcome=outcome, status=status, met_at=met, all_layers=tuple(group))
+    return dataclasses.replace(
+        best, outcome=outcome, status=status, met_at=met, all_layers=tuple(group)
+    )
 
 
 def _due_key(d: DueTime) -> datetime:
@@ -156,9 +158,13 @@ def _due_key(d: DueTime) -> datetime:
     return d.due_at
 
 
-def find(results: Iterable[DueTime], obligation: Obligation, outcome: Outcome | None = None) -> DueTime | None:
-    """The due time for an obligation (and outcome, where notices are split), if any."""
+def find(
+    results: Iterable[DueTime], obligation: Obligation, outcome: Outcome | None = None
+) -> DueTime | None:
+    """The due time for an obligation: for `outcome` if given, else the first listed."""
     matches = [d for d in results if d.obligation is obligation]
+    if outcome is None:
+        return matches[0] if matches else None
     return next((d for d in matches if d.outcome is outcome), None) or next(
         (d for d in matches if d.outcome is None), None
     )
@@ -169,7 +175,9 @@ def adverse_determination_at(results: Iterable[DueTime]) -> datetime | None:
     decision = find(results, Obligation.DECISION)
     if decision is None or decision.met_at is not None:
         return None
-    times = [d.due_at for d in decision.all_layers if d.missed_is_adverse_determination and d.due_at]
+    times = [
+        d.due_at for d in decision.all_layers if d.missed_is_adverse_determination and d.due_at
+    ]
     return min(times) if times else None
 
 
@@ -223,39 +231,90 @@ def preview(
     service_class: str | None = None,
 ) -> Preview:
     """Due times for a request received at `received_at`, plus the latest notices and extensions."""
-    args: dict[str, Any] = dict(pack=pack, line_of_business=line_of_business, kind=kind,
-                                urgency=urgency, received_at=received_at, service_class=service_class)
+    args: dict[str, Any] = dict(
+        pack=pack,
+        line_of_business=line_of_business,
+        kind=kind,
+        urgency=urgency,
+        received_at=received_at,
+        service_class=service_class,
+    )
     now = due_times(**args)
-    decided: dict[Outcome, list[DueTime]] = {}
-    decision = find(now, Obligation.DECISION)
-    if decision is not None and decision.due_at is not None:
-        for outcome in Outcome:
-            events: list[ClockEvent] = [DecisionMade(decision.due_at, outcome)]
-            verbal = find(due_times(**args, events=events), Obligation.PROVIDER_VERBAL, outcome)
-            if verbal is not None and verbal.due_at is not None:
-                events.append(ProviderVerbalNoticeSent(max(verbal.due_at, decision.due_at)))
-            decided[outcome] = due_times(**args, events=events)
     timeline = Timeline.build(received_at, Urgency(urgency), ())
     extensions, pauses = [], []
     for layer in clock_layers(pack, line_of_business):
         day = pack.calendar.local(timeline.received_at).date()
-        rule = layer.rule_for(RequestKind(kind), Urgency(urgency), day, service_class)
-        if rule is None:
-            continue
-        if rule.extension is not None:
-            ext = rule.extension
-            asks = [ExtensionTaken(utc(received_at), "preview", ext.requested_by[0])] * ext.max_count
-            try:
-                latest = find(evaluate_layer(layer, pack.calendar, RequestKind(kind),
-                                             Timeline.build(received_at, Urgency(urgency), asks),
-                                             service_class), Obligation.DECISION)
-            except ExtensionRefused:
-                latest = None
-            extensions.append(ExtensionOption(
-                layer.id, rule.id, ext.max_count, ext.conditions, tuple(ext.requested_by),
-                layer.cite(ext.citation), latest.due_at if latest else None))
-        if rule.pause is not None:
-            pauses.append(PauseOption(layer.id, rule.id, rule.pause.claimant_max.words(),
-                                      rule.pause.counts_as_extension, layer.cite(rule.pause.citation)))
-    return Preview(line_of_business, RequestKind(kind), Urgency(urgency), utc(received_at), service_class,
-                   now, decided, extensions, pauses)
+        rule = layer.rule_for(RequestKind(kind), timeline.urgency, day, service_class)
+        if rule is not None and rule.extension is not None:
+            extensions.append(
+                _extension_option(pack, layer, rule, RequestKind(kind), timeline, service_class)
+            )
+        if rule is not None and rule.pause is not None:
+            pause = rule.pause
+            pauses.append(
+                PauseOption(
+                    layer.id,
+                    rule.id,
+                    pause.claimant_max.words(),
+                    pause.counts_as_extension,
+                    layer.cite(pause.citation),
+                )
+            )
+    return Preview(
+        line_of_business,
+        RequestKind(kind),
+        Urgency(urgency),
+        utc(received_at),
+        service_class,
+        now,
+        _decided_at_deadline(args, now),
+        extensions,
+        pauses,
+    )
+
+
+def _decided_at_deadline(args: dict[str, Any], now: list[DueTime]) -> dict[Outcome, list[DueTime]]:
+    """Due times if the decision, then the verbal notice, happen at their latest allowed instant."""
+    decision = find(now, Obligation.DECISION)
+    if decision is None or decision.due_at is None:
+        return {}
+    out = {}
+    for outcome in Outcome:
+        events: list[ClockEvent] = [DecisionMade(decision.due_at, outcome)]
+        verbal = find(due_times(**args, events=events), Obligation.PROVIDER_VERBAL, outcome)
+        if verbal is not None and verbal.due_at is not None:
+            events.append(ProviderVerbalNoticeSent(max(verbal.due_at, decision.due_at)))
+        out[outcome] = due_times(**args, events=events)
+    return out
+
+
+def _extension_option(
+    pack: ClockPack,
+    layer: ClockFile,
+    rule: ClockRule,
+    kind: RequestKind,
+    timeline: Timeline,
+    service_class: str | None,
+) -> ExtensionOption:
+    """The layer's extension terms, and its decision deadline with every extension taken."""
+    ext = rule.extension
+    assert ext is not None
+    asks: list[ClockEvent] = [
+        ExtensionTaken(timeline.received_at, "preview", ext.requested_by[0])
+    ] * ext.max_count
+    extended = Timeline.build(timeline.received_at, timeline.initial_urgency, asks)
+    try:
+        latest = find(
+            evaluate_layer(layer, pack.calendar, kind, extended, service_class), Obligation.DECISION
+        )
+    except ExtensionRefused:
+        latest = None
+    return ExtensionOption(
+        layer.id,
+        rule.id,
+        ext.max_count,
+        ext.conditions,
+        tuple(ext.requested_by),
+        layer.cite(ext.citation),
+        latest.due_at if latest else None,
+    )

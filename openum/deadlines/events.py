@@ -90,7 +90,12 @@ class Timeline:
     events: tuple[ClockEvent, ...]
 
     @classmethod
-    def build(cls, received_at: datetime, urgency: Urgency, events: tuple[ClockEvent, ...] | list[ClockEvent]) -> Timeline:
+    def build(
+        cls,
+        received_at: datetime,
+        urgency: Urgency,
+        events: tuple[ClockEvent, ...] | list[ClockEvent],
+    ) -> Timeline:
         received = utc(received_at)
         last = received
         for i, ev in enumerate(events):
@@ -108,7 +113,9 @@ class Timeline:
 
     def before(self, at: datetime) -> Timeline:
         """The same request as it stood just before `at`."""
-        return Timeline(self.received_at, self.initial_urgency, tuple(e for e in self.events if e.at < at))
+        return Timeline(
+            self.received_at, self.initial_urgency, tuple(e for e in self.events if e.at < at)
+        )
 
     @property
     def urgency(self) -> Urgency:
@@ -133,14 +140,26 @@ class Timeline:
         return next((e for e in self.events if isinstance(e, ProviderVerbalNoticeSent)), None)
 
     def written_notice(self, recipient: Party) -> WrittenNoticeSent | None:
-        return next((e for e in self.events if isinstance(e, WrittenNoticeSent) and e.recipient is recipient), None)
+        return next(
+            (
+                e
+                for e in self.events
+                if isinstance(e, WrittenNoticeSent) and e.recipient is recipient
+            ),
+            None,
+        )
 
     def information_complete_at(self) -> datetime | None:
         """Receipt if nothing was ever asked for; else the first answer after the last request."""
-        last_request = max((i for i, e in enumerate(self.events) if isinstance(e, InformationRequested)), default=None)
+        last_request = max(
+            (i for i, e in enumerate(self.events) if isinstance(e, InformationRequested)),
+            default=None,
+        )
         if last_request is None:
             return self.received_at
-        answer = next((e for e in self.events[last_request:] if isinstance(e, InformationReceived)), None)
+        answer = next(
+            (e for e in self.events[last_request:] if isinstance(e, InformationReceived)), None
+        )
         return utc(answer.at) if answer else None
 
     def response_to(self, index: int) -> datetime | None:

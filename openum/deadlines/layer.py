@@ -71,13 +71,24 @@ def _bounded(new: list[DueTime], old: list[DueTime]) -> list[DueTime]:
     out = []
     for d in new:
         prior = next(
-            (o for o in old if (o.obligation, o.outcome) == (d.obligation, d.outcome)
-             and o.start in _RECEIPT_ANCHORED and o.due_at is not None),
+            (
+                o
+                for o in old
+                if (o.obligation, o.outcome) == (d.obligation, d.outcome)
+                and o.start in _RECEIPT_ANCHORED
+                and o.due_at is not None
+            ),
             None,
         )
-        if (d.start in _RECEIPT_ANCHORED and prior is not None and prior.due_at is not None
-                and (d.due_at is None or prior.due_at < d.due_at)):
-            d = dataclasses.replace(prior, met_at=d.met_at, status=d.status if d.met_at else prior.status)
+        if (
+            d.start in _RECEIPT_ANCHORED
+            and prior is not None
+            and prior.due_at is not None
+            and (d.due_at is None or prior.due_at < d.due_at)
+        ):
+            d = dataclasses.replace(
+                prior, met_at=d.met_at, status=d.status if d.met_at else prior.status
+            )
         out.append(d)
     return out
 
@@ -104,8 +115,18 @@ def _evaluate(
     _replay(ctx, state)
     moved = state.due > base
 
-    out = [_due_time(ctx, Obligation.DECISION, None, rule.decision, state.due, state.status,
-                     utc(decision.at) if decision else None, state.extensions)]
+    out = [
+        _due_time(
+            ctx,
+            Obligation.DECISION,
+            None,
+            rule.decision,
+            state.due,
+            state.status,
+            utc(decision.at) if decision else None,
+            state.extensions,
+        )
+    ]
     if rule.review is not None:
         due, _ = _clock_due(rule.review, anchors, receipt, cal)
         out.append(_due_time(ctx, Obligation.REVIEW, None, rule.review, due, DueStatus.FINAL, None))
@@ -114,10 +135,18 @@ def _evaluate(
             continue
         # Extensions and pauses carry the receipt-anchored notices with the decision.
         due, started = _clock_due(clock, anchors, receipt, cal, floor=state.due if moved else None)
-        status = DueStatus.FINAL if started else DueStatus.PROVISIONAL if due else DueStatus.PENDING_START
+        status = (
+            DueStatus.FINAL
+            if started
+            else DueStatus.PROVISIONAL
+            if due
+            else DueStatus.PENDING_START
+        )
         if moved and state.status is DueStatus.PAUSED and clock.start in _RECEIPT_ANCHORED:
             status = DueStatus.PAUSED
-        out.append(_due_time(ctx, obligation, outcome, clock, due, status, _met(timeline, obligation)))
+        out.append(
+            _due_time(ctx, obligation, outcome, clock, due, status, _met(timeline, obligation))
+        )
     return out
 
 
@@ -135,8 +164,10 @@ def _clock_due(
     start = anchors[clock.start]
     if start is None:
         return cap, False
-    due = min(due_after(start, s, cal, end_of_business_day=clock.end_of_business_day)
-              for s in (clock, *clock.lesser_of))
+    due = min(
+        due_after(start, s, cal, end_of_business_day=clock.end_of_business_day)
+        for s in (clock, *clock.lesser_of)
+    )
     if floor is not None and clock.start in _RECEIPT_ANCHORED:
         due = max(due, floor)
     return (min(due, cap) if cap is not None else due), True
@@ -150,15 +181,22 @@ def _replay(ctx: _Ctx, state: _Decision) -> None:
             if decision is not None and decision.at <= ev.at:
                 _refuse(ctx, "the decision was already made")
             _extend(ctx, state, ev)
-        elif isinstance(ev, InformationRequested) and ctx.rule.pause is not None:
-            if decision is None or ev.at < decision.at:
-                _pause(ctx, state, ev, ctx.timeline.response_to(i))
+        elif (
+            isinstance(ev, InformationRequested)
+            and ctx.rule.pause is not None
+            and (decision is None or ev.at < decision.at)
+        ):
+            _pause(ctx, state, ev, ctx.timeline.response_to(i))
 
 
 def _refuse(ctx: _Ctx, reason: str) -> None:
     ext = ctx.rule.extension
-    raise ExtensionRefused(reason, layer_id=ctx.layer.id, rule_id=ctx.rule.id,
-                           citation=ctx.layer.cite(ext.citation if ext else ctx.rule.citation))
+    raise ExtensionRefused(
+        reason,
+        layer_id=ctx.layer.id,
+        rule_id=ctx.rule.id,
+        citation=ctx.layer.cite(ext.citation if ext else ctx.rule.citation),
+    )
 
 
 def _extend(ctx: _Ctx, state: _Decision, ev: ExtensionTaken) -> None:
@@ -167,19 +205,29 @@ def _extend(ctx: _Ctx, state: _Decision, ev: ExtensionTaken) -> None:
         _refuse(ctx, "this rule allows no extension")
         return
     if state.extensions >= ext.max_count:
-        _refuse(ctx, f"at most {ext.max_count} extension(s) allowed and {state.extensions} already taken")
+        _refuse(
+            ctx,
+            f"at most {ext.max_count} extension(s) allowed and {state.extensions} already taken",
+        )
     if ev.requested_by not in ext.requested_by:
         allowed = ", ".join(p.value for p in ext.requested_by)
-        _refuse(ctx, f"an extension asked for by the {ev.requested_by.value} is not allowed (only: {allowed})")
+        _refuse(
+            ctx,
+            f"an extension asked for by the {ev.requested_by.value} is not allowed "
+            f"(only: {allowed})",
+        )
     if ext.notice_before_deadline and utc(ev.at) > state.due:
-        _refuse(ctx, f"the notice at {utc(ev.at).isoformat()} is after the deadline in force "
-                     f"{state.due.isoformat()}")
+        _refuse(
+            ctx,
+            f"the notice at {utc(ev.at).isoformat()} is after the deadline in force "
+            f"{state.due.isoformat()}",
+        )
     state.due = _extended(ctx, state.due, ev.until)
     state.extensions += 1
 
 
 def _extended(ctx: _Ctx, due: datetime, until: datetime | None) -> datetime:
-    """The decision deadline after one extension: `each` later, within the cap and what was asked."""
+    """The deadline after one extension: `each` later, within the cap and what was asked."""
     ext = ctx.rule.extension
     assert ext is not None
     options = []
@@ -193,12 +241,16 @@ def _extended(ctx: _Ctx, due: datetime, until: datetime | None) -> datetime:
     return max(due, new)
 
 
-def _pause(ctx: _Ctx, state: _Decision, ev: InformationRequested, response: datetime | None) -> None:
-    """Toll the decision clock from the request until the answer or the end of the claimant's window."""
+def _pause(
+    ctx: _Ctx, state: _Decision, ev: InformationRequested, response: datetime | None
+) -> None:
+    """Stop the decision clock from the request to the answer or the claimant's deadline."""
     pause = ctx.rule.pause
     assert pause is not None
     at = utc(ev.at)
-    if pause.request_within is not None and at > due_after(ctx.receipt, pause.request_within, ctx.cal):
+    if pause.request_within is not None and at > due_after(
+        ctx.receipt, pause.request_within, ctx.cal
+    ):
         return  # asked too late to stop the clock
     if at > state.due:
         return
@@ -207,7 +259,11 @@ def _pause(ctx: _Ctx, state: _Decision, ev: InformationRequested, response: date
         return  # the one tolling extension is spent
     window_end = due_after(at, pause.claimant_max, ctx.cal)
     decision = ctx.timeline.decision
-    ends = [window_end, *([response] if response else []), *([utc(decision.at)] if decision else [])]
+    ends = [
+        window_end,
+        *([response] if response else []),
+        *([utc(decision.at)] if decision else []),
+    ]
     resume = min(ends)
     if pause.decide_within_after_response is not None:
         new = due_after(resume, pause.decide_within_after_response, ctx.cal)

@@ -66,7 +66,11 @@ class Party(StrEnum):
 ANY = "any"
 UrgencyKey = Literal["urgent", "non_urgent", "any"]
 
-_UNIT_WORDS = {Unit.HOURS: "hour", Unit.CALENDAR_DAYS: "calendar day", Unit.BUSINESS_DAYS: "business day"}
+_UNIT_WORDS = {
+    Unit.HOURS: "hour",
+    Unit.CALENDAR_DAYS: "calendar day",
+    Unit.BUSINESS_DAYS: "business day",
+}
 _START_WORDS = {
     StartEvent.RECEIPT: "receipt",
     StartEvent.INFORMATION_COMPLETE: "receipt of all necessary information",
@@ -87,10 +91,12 @@ class Span(Strict):
 
 
 class Clock(Span):
-    """A due time: `amount` `unit` after `start`, optionally capped and/or the lesser of alternatives."""
+    """A due time: `amount` `unit` after `start`, maybe capped or the lesser of alternatives."""
 
     start: StartEvent = StartEvent.RECEIPT
-    cap: Span | None = Field(default=None, description="Never later than this, counted from receipt.")
+    cap: Span | None = Field(
+        default=None, description="Never later than this, counted from receipt."
+    )
     lesser_of: list[Span] = Field(
         default=[], description="Alternatives counted from the same start; the earliest applies."
     )
@@ -154,7 +160,9 @@ class ExtensionRule(Strict):
     """How often and how far the decision deadline may be extended."""
 
     max_count: int = Field(ge=1, le=10)
-    each: Span | None = Field(default=None, description="Added to the deadline in force, per extension.")
+    each: Span | None = Field(
+        default=None, description="Added to the deadline in force, per extension."
+    )
     total_cap: Span | None = Field(default=None, description="Never later than this from receipt.")
     conditions: str
     requested_by: list[Party] = Field(default=list(Party), min_length=1)
@@ -171,9 +179,11 @@ class ExtensionRule(Strict):
 
 
 class PauseRule(Strict):
-    """The decision clock stops while the plan waits for the claimant's information (ERISA tolling)."""
+    """The decision clock stops while the plan waits for the claimant (ERISA tolling)."""
 
-    claimant_max: Span = Field(description="The longest the clock stays stopped (the claimant's window).")
+    claimant_max: Span = Field(
+        description="The longest the clock stays stopped (the claimant's window)."
+    )
     request_within: Span | None = Field(
         default=None,
         description="From receipt, the request must go out by then to stop the clock; "
@@ -184,8 +194,8 @@ class PauseRule(Strict):
     )
     decide_within_after_response: Span | None = Field(
         default=None,
-        description="Instead of resuming the remaining time, decide within this of the earlier of the "
-        "response and the end of the claimant's window.",
+        description="Instead of resuming the remaining time, decide within this of the earlier "
+        "of the response and the end of the claimant's window.",
     )
     citation: str
 
@@ -198,10 +208,15 @@ class ClockRule(Strict):
     kinds: list[RequestKind] = Field(min_length=1)
     urgency: UrgencyKey
     service_class: Slug | None = Field(
-        default=None, description="Applies only when the caller names this class (e.g. part_b_drug)."
+        default=None,
+        description="Applies only when the caller names this class (e.g. part_b_drug).",
     )
-    in_force_from: date | None = Field(default=None, description="By receipt date in the plan's zone.")
-    in_force_until: date | None = Field(default=None, description="Last receipt date it applies to.")
+    in_force_from: date | None = Field(
+        default=None, description="By receipt date in the plan's zone."
+    )
+    in_force_until: date | None = Field(
+        default=None, description="Last receipt date it applies to."
+    )
     citation: str
     decision: Clock
     review: Clock | None = None
@@ -234,7 +249,11 @@ class ClockRule(Strict):
 
     def notices(self) -> list[tuple[Obligation, Outcome | None, Clock]]:
         out: list[tuple[Obligation, Outcome | None, Clock]] = []
-        for obligation in (Obligation.PROVIDER_VERBAL, Obligation.PROVIDER_WRITTEN, Obligation.MEMBER_WRITTEN):
+        for obligation in (
+            Obligation.PROVIDER_VERBAL,
+            Obligation.PROVIDER_WRITTEN,
+            Obligation.MEMBER_WRITTEN,
+        ):
             notice: Notice | None = getattr(self, obligation.value)
             if notice is not None:
                 out.extend((obligation, outcome, clock) for outcome, clock in notice.clocks())
@@ -266,10 +285,11 @@ class ClockFile(Strict):
     name: str
     kind: LayerKind
     citation_base: str = Field(
-        default="", description="Prefix joined with one space to every rule's citation, e.g. '42 CFR'."
+        default="",
+        description="Prefix joined with one space to every rule's citation, e.g. '42 CFR'.",
     )
     lines_of_business: list[Slug] = Field(
-        description="Line-of-business ids this layer governs; empty for a library layer not yet in use."
+        description="Line-of-business ids this layer governs; empty for an unused library layer."
     )
     description: str | None = None
     rules: list[ClockRule] = Field(min_length=1)
@@ -284,8 +304,8 @@ class ClockFile(Strict):
             for b in self.rules[i + 1 :]:
                 if _overlap(a, b):
                     raise ValueError(
-                        f"rules {a.id!r} and {b.id!r} both apply to the same request kind, urgency, "
-                        "service class and dates"
+                        f"rules {a.id!r} and {b.id!r} both apply to the same request kind, "
+                        "urgency, service class and dates"
                     )
         return self
 
@@ -305,12 +325,17 @@ class ClockFile(Strict):
         return f"{self.citation_base} {citation}".strip()
 
     @staticmethod
-    def cross_check(parsed: BaseModel, manifest: BaseModel, catalog: BaseModel) -> list[tuple[str, str]]:
+    def cross_check(
+        parsed: BaseModel, manifest: BaseModel, catalog: BaseModel
+    ) -> list[tuple[str, str]]:
         """Every line of business the layer names must exist in pack.yaml."""
         assert isinstance(parsed, ClockFile)
         lobs = {lob.id for lob in manifest.lines_of_business}  # type: ignore[attr-defined]
         return [
-            (f"lines_of_business[{i}]", f"unknown line of business {lob!r}; pack.yaml defines {sorted(lobs)}")
+            (
+                f"lines_of_business[{i}]",
+                f"unknown line of business {lob!r}; pack.yaml defines {sorted(lobs)}",
+            )
             for i, lob in enumerate(parsed.lines_of_business)
             if lob not in lobs
         ]

@@ -84,11 +84,9 @@ class Member(Base):
     plan_product: Mapped[str | None] = mapped_column(String(20))
 
     eligibility: Mapped[list[EligibilitySpan]] = relationship(
-        back_populates="member", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="member", cascade="all, delete-orphan"
     )
-    accumulators: Mapped[list[BenefitAccumulator]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    accumulators: Mapped[list[BenefitAccumulator]] = relationship(cascade="all, delete-orphan")
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openum.db import Base, JSONType, UTCDateTime
+from openum.directory.models import Member
 
 
 class AuthorizationRequest(Base):
@@ -49,6 +50,7 @@ class AuthorizationRequest(Base):
     setting: Mapped[str | None] = mapped_column(String(30))
 
     member_pk: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    member: Mapped[Member | None] = relationship(lazy="joined", innerjoin=False)
     member_reference: Mapped[dict[str, Any]] = mapped_column(JSONType)
     requesting_npi: Mapped[str | None] = mapped_column(String(10))
     requesting_provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))

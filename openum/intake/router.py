@@ -77,7 +77,7 @@ def get_one(authorization_id: str, request: Request, user: Reading, session: Ses
             clock: ClockDep) -> RequestOut:
     req = service.get_request(session, authorization_id=authorization_id)
     access.ensure_visible(user, req)
-    member = session.get(Member, req.member_pk) if req.member_pk else None
+    member = req.member
     audit.record(session, actor=actor_for(user, request), at=clock.now(), action="read",
                  record_type="authorization_request", record_id=req.authorization_id,
                  member_id=member.member_id if member else None, purpose="utilization_review")

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from openum.audit import service as audit
@@ -18,7 +18,7 @@ from openum.clock import Clock
 from openum.coverage import rules as coverage_rules
 from openum.coverage import service as coverage
 from openum.directory import service as directory
-from openum.directory.models import Organization
+from openum.directory.models import Member, Organization
 from openum.errors import Conflict, DomainError, NotFound
 from openum.intake import outcome
 from openum.intake.models import Attachment, AuthorizationRequest, Diagnosis, RequestEvent, ServiceLine
@@ -56,7 +56,10 @@ def new_authorization_id(prefix: str, received: datetime) -> str:
     return f"{prefix}-{received:%y%m%d}-{tail}"
 
 
-def _resolve_plan(session: Session, registry: PackRegistry, cmd: SubmitRequest, sub: Submitter) -> str:
+def _resolve_plan(
+    session: Session, registry: PackRegistry, cmd: SubmitRequest, sub: Submitter,
+    members: list[Member],
+) -> str:
     if cmd.plan_id:
         if cmd.plan_id not in registry.plan_ids():
             raise PlanUnknown(f"unknown plan_id {cmd.plan_id!r}", details=[{"loc": ["plan_id"],
@@ -70,10 +73,8 @@ def _resolve_plan(session: Session, registry: PackRegistry, cmd: SubmitRequest, 
         plan = registry.plan_for_line_of_business(cmd.line_of_business)
         if plan:
             return plan
-    if cmd.member.member_id:
-        plans = directory.plans_with_member(session, member_id=cmd.member.member_id)
-        if len(plans) == 1:
-            return plans[0]
+    if len(members) == 1:
+        return members[0].plan_id
     if len(registry.plan_ids()) == 1:
         return registry.plan_ids()[0]
     raise PlanUnknown("cannot tell which plan this request is for: give plan_id",
@@ -107,11 +108,17 @@ def _find_duplicate(
     session: Session, *, submitter_key: str, idempotency_key: str | None, fingerprint: str,
     since: datetime,
 ) -> AuthorizationRequest | None:
+    by_key = and_(AuthorizationRequest.submitter_key == submitter_key,
+                  AuthorizationRequest.idempotency_key == idempotency_key)
+    by_content = and_(AuthorizationRequest.dedup_fingerprint == fingerprint,
+                      AuthorizationRequest.received_at >= since,
+                      AuthorizationRequest.status.not_in([Status.WITHDRAWN, Status.VOIDED]))
+    candidates = session.scalars(select(AuthorizationRequest).where(
+        or_(by_key, by_content) if idempotency_key else by_content
+    ).order_by(AuthorizationRequest.id)).all()
     if idempotency_key:
-        found = session.scalars(select(AuthorizationRequest).where(
-            AuthorizationRequest.submitter_key == submitter_key,
-            AuthorizationRequest.idempotency_key == idempotency_key,
-        )).one_or_none()
+        found = next((c for c in candidates if c.idempotency_key == idempotency_key
+                      and c.submitter_key == submitter_key), None)
         if found is not None:
             if found.dedup_fingerprint != fingerprint and len(fingerprint) == 64 and \
                     len(found.dedup_fingerprint) == 64:
@@ -119,11 +126,7 @@ def _find_duplicate(
                                details=[{"loc": ["header", "Idempotency-Key"],
                                          "msg": f"first used for {found.authorization_id}"}])
             return found
-    return session.scalars(select(AuthorizationRequest).where(
-        AuthorizationRequest.dedup_fingerprint == fingerprint,
-        AuthorizationRequest.received_at >= since,
-        AuthorizationRequest.status.not_in([Status.WITHDRAWN, Status.VOIDED]),
-    ).order_by(AuthorizationRequest.id).limit(1)).one_or_none()
+    return next((c for c in candidates if c.dedup_fingerprint == fingerprint), None)
 
 
 def record_event(
@@ -182,7 +185,9 @@ def submit(
     """Receive a request from any channel: an authorization ID now, whatever happens next."""
     received_at = clock.now()
     payloads = _decode_attachments(cmd)
-    plan_id = _resolve_plan(session, registry, cmd, submitter)
+    # One look-up of the member ID serves both choosing the plan and the coverage rules.
+    members = directory.members_by_id(session, member_id=cmd.member.member_id) if cmd.member.member_id else []
+    plan_id = _resolve_plan(session, registry, cmd, submitter, members)
     pack = registry.in_force(plan_id, received_at)
     actor = audit.Actor(submitter.user_id, submitter.username, submitter.role,
                         submitter.organization_id, source_ip, submitter.channel.value)
@@ -202,22 +207,20 @@ def submit(
 
     today = received_at.astimezone(pack.calendar.time_zone).date()
     dos = _date_of_service(cmd, today)
-    member = (directory.find_member(session, plan_id=plan_id, member_id=cmd.member.member_id)
-              if cmd.member.member_id else None)
-    requester = (directory.find_provider(session, plan_id=plan_id, npi=cmd.requesting_provider_npi)
-                 if cmd.requesting_provider_npi else None)
-    servicing = (directory.find_provider(session, plan_id=plan_id, npi=cmd.servicing_provider_npi)
-                 if cmd.servicing_provider_npi else None)
-    facility = (directory.find_provider(session, plan_id=plan_id, npi=cmd.facility_npi)
-                if cmd.facility_npi else None)
+    member = next((m for m in members if m.plan_id == plan_id), None)
+    providers = directory.find_providers(session, plan_id=plan_id, npis=[
+        n for n in (cmd.requesting_provider_npi, cmd.servicing_provider_npi, cmd.facility_npi) if n])
+    requester = providers.get(cmd.requesting_provider_npi or "")
+    servicing = providers.get(cmd.servicing_provider_npi or "")
+    facility = providers.get(cmd.facility_npi or "")
     lob_hint = cmd.line_of_business if cmd.line_of_business and pack.line_of_business(
         cmd.line_of_business) else None
 
-    answer = coverage.check(
-        session, pack=pack, member_id=cmd.member.member_id,
+    answer = coverage.decide(
+        session, pack=pack, member=member, provider=servicing or facility,
+        npi=cmd.servicing_provider_npi or cmd.facility_npi,
         codes=[coverage_rules.LineQuery(ln.code, ln.units) for ln in cmd.service_lines if ln.code],
-        servicing_npi=(cmd.servicing_provider_npi or cmd.facility_npi), day=dos,
-        line_of_business=lob_hint, setting=cmd.setting,
+        day=dos, line_of_business=lob_hint, setting=cmd.setting,
     ) if cmd.service_lines else None
     lob = (answer.member.line_of_business if answer and answer.member.line_of_business
            else lob_hint or pack.manifest.lines_of_business[0].id)
@@ -244,10 +247,9 @@ def submit(
     if cmd.kind is RequestKind.CONCURRENT and (cmd.setting is Setting.INPATIENT):
         urgency = Urgency.URGENT  # inpatient concurrent review is always urgent (seed 004)
 
+    # 32^7 IDs a day per plan: a clash is left to the unique constraint rather than paying a
+    # look-up on every submission; the caller's retry with its Idempotency-Key is then safe.
     auth_id = new_authorization_id(pack.manifest.plan.authorization_prefix, received_at)
-    while session.scalar(select(AuthorizationRequest.id).where(
-            AuthorizationRequest.authorization_id == auth_id)) is not None:
-        auth_id = new_authorization_id(pack.manifest.plan.authorization_prefix, received_at)
 
     servicing_org = (servicing.organization_id if servicing else None) or \
         (facility.organization_id if facility else None)
@@ -260,7 +262,7 @@ def submit(
         urgency_asserted_by_practitioner=cmd.urgency_asserted_by_practitioner,
         urgency_basis=cmd.urgency_basis, line_of_business=lob,
         setting=cmd.setting.value if cmd.setting else None,
-        member_pk=member.id if member else None,
+        member=member,
         member_reference=cmd.member.model_dump(mode="json"),
         requesting_npi=cmd.requesting_provider_npi,
         requesting_provider_id=requester.id if requester else None,
@@ -274,6 +276,7 @@ def submit(
         status=Status.RECEIVED.value, status_reason="received",
         missing_items=[m.model_dump() for m in findings.missing],
         coverage=coverage.to_dict(answer) if answer else {},
+        attachments=[],
     )
     answers = {ln.code: ln for ln in answer.lines} if answer else {}
     for i, ln in enumerate(cmd.service_lines, start=1):

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from openum.directory.models import Member
 from openum.intake.models import AuthorizationRequest
 from openum.intake.schemas import (
     AttachmentOut,
@@ -28,7 +27,7 @@ def effective_received_at(req: AuthorizationRequest) -> datetime:
 
 
 def represent(session: Session, req: AuthorizationRequest, due_times: list[DueTimeOut]) -> RequestOut:
-    member = session.get(Member, req.member_pk) if req.member_pk else None
+    member = req.member
     member_out: dict[str, object] = dict(req.member_reference)
     if member is not None:
         member_out.update({"member_id": member.member_id, "first_name": member.first_name,

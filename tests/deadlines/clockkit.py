@@ -19,22 +19,40 @@ LA = ZoneInfo("America/Los_Angeles")
 NY = ZoneInfo("America/New_York")
 
 # Partnership's closed days we need, written out so the golden tests do not depend on calendar.yaml.
-MEDI_CAL_HOLIDAYS = frozenset({
-    date(2026, 1, 1), date(2026, 1, 19), date(2026, 2, 16),
-    date(2026, 3, 31),  # Cesar Chavez Day, a Tuesday
-    date(2026, 5, 25), date(2026, 6, 19), date(2026, 7, 3), date(2026, 9, 7),
-    date(2026, 11, 11),  # Veterans Day, a Wednesday
-    date(2026, 11, 26), date(2026, 11, 27),  # Thanksgiving and the day after
-    date(2026, 12, 25),
-})
+MEDI_CAL_HOLIDAYS = frozenset(
+    {
+        date(2026, 1, 1),
+        date(2026, 1, 19),
+        date(2026, 2, 16),
+        date(2026, 3, 31),  # Cesar Chavez Day, a Tuesday
+        date(2026, 5, 25),
+        date(2026, 6, 19),
+        date(2026, 7, 3),
+        date(2026, 9, 7),
+        date(2026, 11, 11),  # Veterans Day, a Wednesday
+        date(2026, 11, 26),
+        date(2026, 11, 27),  # Thanksgiving and the day after
+        date(2026, 12, 25),
+    }
+)
 # AllWays (Massachusetts legal holidays); the day after Thanksgiving is a business day.
-ALLWAYS_HOLIDAYS = frozenset({
-    date(2026, 1, 1), date(2026, 1, 19), date(2026, 2, 16),
-    date(2026, 4, 20),  # Patriots' Day, a Monday
-    date(2026, 5, 25), date(2026, 6, 19), date(2026, 7, 3), date(2026, 9, 7),
-    date(2026, 10, 12), date(2026, 11, 11), date(2026, 11, 26), date(2026, 12, 25),
-    date(2027, 1, 1),
-})
+ALLWAYS_HOLIDAYS = frozenset(
+    {
+        date(2026, 1, 1),
+        date(2026, 1, 19),
+        date(2026, 2, 16),
+        date(2026, 4, 20),  # Patriots' Day, a Monday
+        date(2026, 5, 25),
+        date(2026, 6, 19),
+        date(2026, 7, 3),
+        date(2026, 9, 7),
+        date(2026, 10, 12),
+        date(2026, 11, 11),
+        date(2026, 11, 26),
+        date(2026, 12, 25),
+        date(2027, 1, 1),
+    }
+)
 
 
 def medi_cal_calendar() -> BusinessCalendar:
@@ -66,11 +84,15 @@ class FakePack:
 
 
 def fake_pack(calendar: BusinessCalendar, *layers: ClockFile) -> FakePack:
-    return FakePack(calendar, {"clocks": {f"clocks/{i:02d}-{f.id}.yaml": f for i, f in enumerate(layers)}})
+    return FakePack(
+        calendar, {"clocks": {f"clocks/{i:02d}-{f.id}.yaml": f for i, f in enumerate(layers)}}
+    )
 
 
 def medi_cal(*rels: str) -> FakePack:
-    return fake_pack(medi_cal_calendar(), *(layer_file(r) for r in rels or (MEDICAID_FEDERAL, MEDI_CAL_PLAN)))
+    return fake_pack(
+        medi_cal_calendar(), *(layer_file(r) for r in rels or (MEDICAID_FEDERAL, MEDI_CAL_PLAN))
+    )
 
 
 def allways(*rels: str) -> FakePack:
@@ -79,7 +101,9 @@ def allways(*rels: str) -> FakePack:
 
 def medicare() -> FakePack:
     lib = layer_file(MEDICARE)
-    return fake_pack(medi_cal_calendar(), lib.model_copy(update={"lines_of_business": ["medicare-advantage"]}))
+    return fake_pack(
+        medi_cal_calendar(), lib.model_copy(update={"lines_of_business": ["medicare-advantage"]})
+    )
 
 
 def pt(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -105,13 +129,27 @@ def et_eod(y: int, mo: int, d: int) -> datetime:
     return eod(y, mo, d, NY)
 
 
-def run(pack: Any, lob: str, kind: str, urgency: str, received: datetime, *events: Any,
-        service_class: str | None = None) -> list[Any]:
+def run(
+    pack: Any,
+    lob: str,
+    kind: str,
+    urgency: str,
+    received: datetime,
+    *events: Any,
+    service_class: str | None = None,
+) -> list[Any]:
     """Effective due times for one request."""
     from openum.deadlines.engine import due_times
 
-    return due_times(pack=pack, line_of_business=lob, kind=kind, urgency=urgency,
-                     received_at=received, events=events, service_class=service_class)
+    return due_times(
+        pack=pack,
+        line_of_business=lob,
+        kind=kind,
+        urgency=urgency,
+        received_at=received,
+        events=events,
+        service_class=service_class,
+    )
 
 
 def get(results: list[Any], obligation: str, outcome: str | None = None) -> Any:
@@ -120,7 +158,9 @@ def get(results: list[Any], obligation: str, outcome: str | None = None) -> Any:
     from openum.deadlines.schema import Obligation, Outcome
 
     found = find(results, Obligation(obligation), Outcome(outcome) if outcome else None)
-    assert found is not None, f"no {obligation} {outcome or ''} in {[(d.obligation, d.outcome) for d in results]}"
+    assert found is not None, (
+        f"no {obligation} {outcome or ''} in {[(d.obligation, d.outcome) for d in results]}"
+    )
     return found
 
 

@@ -40,7 +40,9 @@ def pack(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def policies(pack: str, shipped_policy_files: dict[str, dict[str, PolicyFile]]) -> dict[str, MedicalPolicy]:
+def policies(
+    pack: str, shipped_policy_files: dict[str, dict[str, PolicyFile]]
+) -> dict[str, MedicalPolicy]:
     """The current pack's policies by id (each shipped policy has one version)."""
     return {p.id: p for f in shipped_policy_files[pack].values() for p in f.policies}
 

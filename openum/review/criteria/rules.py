@@ -95,36 +95,37 @@ def _requested_code(c: RequestedCodeCriterion, f: CaseFacts) -> LeafOutcome:
 def _prior_treatment(c: PriorTreatmentCriterion, f: CaseFacts) -> LeafOutcome:
     if f.prior_treatments is None:
         return LeafOutcome(Result.UNKNOWN, note="prior treatments not reported")
-    qualifying: dict[str, Evidence] = {}
-    possible: dict[str, Evidence] = {}
+    evidence: list[Evidence] = []
+    qualifying: set[str] = set()
+    possible: set[str] = set()
     for i, t in enumerate(f.prior_treatments):
         names = {t.name.strip().lower(), (t.treatment_class or "").strip().lower()}
-        if not names & set(c.classes) or t.outcome not in c.outcomes:
+        if not names & set(c.classes):
             continue
         days = "unknown" if t.duration_days is None else str(t.duration_days)
-        ev = Evidence(
-            f"request.prior_treatments[{i}]",
-            f"{t.name} ({t.treatment_class or '-'}), {days} days, {t.outcome.value}",
-            "request",
-        )
-        key = t.name.strip().lower()
+        value = f"{t.name} ({t.treatment_class or '-'}), {days} days, {t.outcome.value}"
+        # Every trial of a listed class is cited, counted or not, so a letter can say why.
+        evidence.append(Evidence(f"request.prior_treatments[{i}]", value, "request"))
+        if t.outcome not in c.outcomes:
+            continue
+        key = t.name.strip().lower()  # the same drug tried twice is one trial
         if t.outcome in c.duration_waived_for or (t.duration_days or 0) >= c.min_days:
-            qualifying.setdefault(key, ev)
+            qualifying.add(key)
         elif t.duration_days is None:
-            possible.setdefault(key, ev)
-    possible = {k: v for k, v in possible.items() if k not in qualifying}
-    evidence = tuple(qualifying.values()) + tuple(possible.values())
+            possible.add(key)
+    if not evidence and f.prior_treatments:
+        tried = ", ".join(f"{t.name} ({t.outcome.value})" for t in f.prior_treatments)
+        evidence.append(Evidence("request.prior_treatments", tried, "request"))
     need = f"{c.min_count} trial(s) of {c.min_days}+ days"
+    note = f"{len(qualifying)} qualifying; needs {need}"
     if len(qualifying) >= c.min_count:
-        return LeafOutcome(Result.MET, evidence, f"{len(qualifying)} qualifying; needs {need}")
-    if len(qualifying) + len(possible) >= c.min_count:
+        return LeafOutcome(Result.MET, tuple(evidence), note)
+    if len(qualifying | possible) >= c.min_count:
+        missing = ("request.prior_treatments[].duration_days",)
         return LeafOutcome(
-            Result.UNKNOWN,
-            evidence,
-            f"duration not reported; needs {need}",
-            ("request.prior_treatments[].duration_days",),
+            Result.UNKNOWN, tuple(evidence), f"duration not reported; {note}", missing
         )
-    return LeafOutcome(Result.NOT_MET, evidence, f"{len(qualifying)} qualifying; needs {need}")
+    return LeafOutcome(Result.NOT_MET, tuple(evidence), note)
 
 
 def _finding(c: FindingCriterion, f: CaseFacts) -> LeafOutcome:
@@ -233,6 +234,8 @@ def _dose(c: DoseCriterion, f: CaseFacts) -> LeafOutcome:
         checks.append(_within(d.dose_mg, c.max_mg))
         if d.dose_mg is None:
             missing.append("request.dose.dose_mg")
+        else:
+            ev.append(Evidence("request.dose.dose_mg", f"{d.dose_mg:g}", "request"))
     if c.min_interval_weeks is not None:
         if d.interval_weeks is None:
             checks.append(Result.UNKNOWN)
