@@ -87,6 +87,66 @@ def demo_load() -> None:
     console.print(f"[green]loaded[/green] {totals}; demo password for every user: {DEMO_PASSWORD}")
 
 
+@app.command()
+def clocks(
+    line_of_business: Annotated[str, typer.Argument(help="e.g. medi-cal, commercial, qhp")],
+    kind: Annotated[str, typer.Option(help="pre_service, concurrent, post_service, ...")] = "pre_service",
+    urgency: Annotated[str, typer.Option(help="urgent or non_urgent")] = "non_urgent",
+    received_at: Annotated[str | None, typer.Option(help="ISO 8601 with offset; default now")] = None,
+) -> None:
+    """Every due time, with its citation, for a request received at a given time."""
+    from datetime import datetime
+
+    from openum.clock import SystemClock
+    from openum.deadlines import engine
+    from openum.packs.registry import PackRegistry
+
+    registry = PackRegistry.from_dir(get_settings().packs_dir)
+    at = datetime.fromisoformat(received_at) if received_at else SystemClock().now()
+    if at.tzinfo is None:
+        console.print("[red]--received-at needs a UTC offset, e.g. 2026-11-20T16:30:00-08:00[/red]")
+        raise typer.Exit(2)
+    plan = registry.plan_for_line_of_business(line_of_business)
+    if plan is None:
+        console.print(f"[red]no plan pack has line of business {line_of_business!r}[/red]")
+        raise typer.Exit(2)
+    pack = registry.in_force(plan, at)
+    p = engine.preview(pack=pack, line_of_business=line_of_business, kind=kind, urgency=urgency,
+                       received_at=at)
+    tz = pack.calendar.time_zone
+    table = Table("obligation", "due (plan time)", "status", "clock", "layer", "citation",
+                  title=f"{pack.manifest.plan.name}: {line_of_business} {kind} {urgency}, "
+                        f"received {at.astimezone(tz):%a %Y-%m-%d %H:%M %Z}")
+    for d in p.due_times:
+        due = d.due_at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") if d.due_at else "after its start"
+        table.add_row(d.obligation.value + (f" ({d.outcome.value})" if d.outcome else ""), due,
+                      d.status.value, d.clock, d.layer_id, d.citation)
+    console.print(table)
+    for e in p.extensions:
+        latest = e.latest_decision_due.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if e.latest_decision_due else "-"
+        console.print(f"extension ({e.layer_id}): up to {e.max_count}, latest decision {latest}; {e.citation}")
+
+
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between scans")] = 5.0,
+    batch: Annotated[int, typer.Option(help="Deadline rows per transaction")] = 200,
+    once: Annotated[bool, typer.Option(help="Scan once and exit")] = False,
+) -> None:
+    """Raise escalations and record breaches from the deadline rows (and, later, deliver notices)."""
+    import logging
+
+    from openum.db import make_engine, make_session_factory
+    from openum.deadlines.worker import run
+    from openum.packs.registry import PackRegistry
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    run(factory, registry=PackRegistry.from_dir(settings.packs_dir), clock=settings.clock(),
+        interval=interval, batch=batch, once=once)
+
+
 @users_app.command("add")
 def users_add(
     username: str,

@@ -3,6 +3,7 @@
 from openum.audit.models import AuditEvent
 from openum.auth.models import User
 from openum.db import Base
+from openum.deadlines.models import Deadline, DeadlineAlert
 from openum.directory.models import (
     BenefitAccumulator,
     EligibilitySpan,
@@ -25,6 +26,8 @@ __all__ = [
     "AuditEvent",
     "AuthorizationRequest",
     "Base",
+    "Deadline",
+    "DeadlineAlert",
     "BenefitAccumulator",
     "Diagnosis",
     "EligibilitySpan",

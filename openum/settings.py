@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from openum.clock import Clock, FrozenClock, SystemClock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -28,6 +31,8 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     debug: bool = False
     max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # For replaying and for tests of separate processes only: refused in production.
+    frozen_now: datetime | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -40,9 +45,20 @@ class Settings(BaseSettings):
             problems.append("OPENUM_SECRET_KEY must be set to a random value of 32+ characters")
         if self.debug:
             problems.append("OPENUM_DEBUG must be false in production")
+        if self.frozen_now is not None:
+            problems.append("OPENUM_FROZEN_NOW must not be set in production")
         if problems:
             raise UnsafeSettings("; ".join(problems))
         return self
+
+
+    def clock(self) -> Clock:
+        """The system clock, or a frozen one when OPENUM_FROZEN_NOW is set outside production."""
+        if self.frozen_now is not None:
+            if self.frozen_now.tzinfo is None:
+                raise UnsafeSettings("OPENUM_FROZEN_NOW needs a UTC offset")
+            return FrozenClock(self.frozen_now)
+        return SystemClock()
 
 
 @lru_cache

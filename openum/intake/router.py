@@ -16,7 +16,9 @@ from openum.directory.models import Member
 from openum.errors import DomainError
 from openum.intake import access, service
 from openum.intake.models import Attachment, AuthorizationRequest, ServiceLine
-from openum.intake.schemas import RequestOut, SubmitRequest, SubmitResult, Submitter
+from openum.deadlines import service as deadlines
+from openum.intake.schemas import DueTimeOut, RequestOut, SubmitRequest, SubmitResult, Submitter
+from openum.packs.registry import PackRegistry
 from openum.intake.status import Status, provider_status
 from openum.intake.views import represent
 from openum.vocabulary import Channel
@@ -40,9 +42,9 @@ Correcting = Annotated[User, Depends(require(Permission.REQUEST_CORRECT))]
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
-def _due_times(request: Request, req: AuthorizationRequest) -> list:  # type: ignore[type-arg]
-    hook = getattr(request.app.state, "due_times", None)
-    return hook(req) if hook else []
+def _due_times(request: Request, req: AuthorizationRequest) -> list[DueTimeOut]:
+    registry: PackRegistry = request.app.state.registry
+    return deadlines.to_out(deadlines.compute(registry, req), request.app.state.clock.now())
 
 
 @router.post("", status_code=201, response_model=SubmitResult,
@@ -66,7 +68,8 @@ def submit(
     if result.duplicate:
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/requests/{req.authorization_id}"
-    out = represent(session, req, _due_times(request, req))
+    due = deadlines.to_out(result.due, clock.now()) if result.due is not None else _due_times(request, req)
+    out = represent(session, req, due)
     return SubmitResult(authorization_id=req.authorization_id, status=req.status,
                         provider_status=out.provider_status, duplicate=result.duplicate,
                         missing_items=out.missing_items, request=out)
@@ -193,6 +196,7 @@ def add_document(
                          reason=f"{kind}: {att.filename}", data={"sha256": digest, "size": len(data)})
     service.information_received(session, req=req, at=now, actor=actor)
     session.flush()
+    deadlines.refresh(session, registry=request.app.state.registry, req=req)
     audit.record(session, actor=actor, at=now, action="update", record_type="authorization_request",
                  record_id=req.authorization_id, member_id=req.member_reference.get("member_id"),
                  purpose="utilization_review")
@@ -219,6 +223,7 @@ def correct_receipt(authorization_id: str, body: ReceiptCorrection, request: Req
                          data={"original_received_at": req.received_at.isoformat(),
                                "corrected_received_at": body.corrected_received_at.isoformat()})
     session.flush()
+    deadlines.refresh(session, registry=request.app.state.registry, req=req)
     audit.record(session, actor=actor, at=now, action="update", record_type="authorization_request",
                  record_id=req.authorization_id, member_id=req.member_reference.get("member_id"),
                  purpose="receipt_correction")

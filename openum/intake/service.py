@@ -17,6 +17,8 @@ from openum.audit import service as audit
 from openum.clock import Clock
 from openum.coverage import rules as coverage_rules
 from openum.coverage import service as coverage
+from openum.deadlines import service as deadlines
+from openum.deadlines.model import DueTime
 from openum.directory import service as directory
 from openum.directory.models import Member, Organization
 from openum.errors import Conflict, DomainError, NotFound
@@ -48,6 +50,7 @@ class PlanUnknown(DomainError):
 class Submitted:
     request: AuthorizationRequest
     duplicate: bool
+    due: list[DueTime] | None = None
 
 
 def new_authorization_id(prefix: str, received: datetime) -> str:
@@ -306,10 +309,11 @@ def submit(
     req.determination = routing.determination
     session.add(req)
     session.flush()
+    due = deadlines.refresh(session, registry=registry, req=req)
     audit.record(session, actor=actor, at=received_at, action="create",
                  record_type="authorization_request", record_id=auth_id,
                  member_id=cmd.member.member_id, purpose="treatment_request")
-    return Submitted(req, False)
+    return Submitted(req, False, due)
 
 
 def information_received(

@@ -57,6 +57,13 @@ class PackRegistry:
     def all(self) -> list[PlanPack]:
         return [p for versions in self._by_plan.values() for p in versions]
 
+    def version(self, plan_id: str, version: str) -> PlanPack:
+        """A specific pack version: the one that governs a request received under it."""
+        for pack in self.versions(plan_id):
+            if pack.version == version:
+                return pack
+        raise NotFound(f"plan {plan_id!r} has no loaded pack version {version!r}")
+
     def in_force(self, plan_id: str, at: datetime) -> PlanPack:
         """The latest version whose effective date, on the plan's calendar, is on or before `at`."""
         versions = self.versions(plan_id)

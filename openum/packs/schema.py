@@ -123,6 +123,19 @@ class Intake(Strict):
     validation: ValidationRules = ValidationRules()
 
 
+class Timeliness(Strict):
+    """When a running clock is escalated to the assignee and the supervisor queue."""
+
+    escalation_fractions: list[Annotated[float, Field(gt=0, lt=1)]] = [0.5, 0.75, 0.9]
+
+    @field_validator("escalation_fractions")
+    @classmethod
+    def _ascending(cls, v: list[float]) -> list[float]:
+        if v != sorted(set(v)):
+            raise ValueError("escalation fractions must be distinct and ascending")
+        return v
+
+
 class PackManifest(Strict):
     """pack.yaml: identity, version, approval and lines of business."""
 
@@ -133,6 +146,7 @@ class PackManifest(Strict):
     approval: Approval
     lines_of_business: list[LineOfBusiness] = Field(min_length=1)
     intake: Intake = Intake()
+    timeliness: Timeliness = Timeliness()
 
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from openum import __version__
-from openum.clock import Clock, SystemClock
+from openum.clock import Clock
 from openum.db import make_engine, make_session_factory
 from openum.intake.storage import AttachmentStore
 from openum.packs.registry import PackRegistry
@@ -35,7 +35,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock or settings.clock()
     app.state.registry = registry or PackRegistry.from_dir(settings.packs_dir)
     app.state.store = AttachmentStore(settings.storage_dir)
 
@@ -43,10 +43,11 @@ def create_app(
 
     from openum.auth.router import router as auth_router
     from openum.coverage.router import router as coverage_router
+    from openum.deadlines.router import router as deadlines_router
     from openum.intake.router import router as intake_router
     from openum.packs.router import router as packs_router
 
-    for r in (auth_router, intake_router, coverage_router, packs_router):
+    for r in (auth_router, intake_router, coverage_router, deadlines_router, packs_router):
         app.include_router(r)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
