@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 
-
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient

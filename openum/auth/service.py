@@ -95,9 +95,14 @@ def issue_token(user: User, *, secret: str, now: datetime, minutes: int) -> str:
 def read_token(token: str, *, secret: str, now: datetime) -> int:
     """The user id a valid, unexpired token was issued to."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
+        # Times are checked below against the injected clock, not the library's wall clock.
+        claims = jwt.decode(token, secret, algorithms=["HS256"],
+                            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                                     "require": ["exp", "iat", "sub"]})
     except jwt.PyJWTError as exc:
         raise AuthenticationFailed("invalid bearer token") from exc
-    if int(claims.get("exp", 0)) <= now.timestamp():
+    if int(claims["iat"]) > now.timestamp() + 60:
+        raise AuthenticationFailed("bearer token issued in the future")
+    if int(claims["exp"]) <= now.timestamp():
         raise AuthenticationFailed("bearer token has expired; sign in again")
     return int(claims["sub"])

@@ -11,8 +11,8 @@ from openum.auth.models import User
 from openum.auth.permissions import Permission
 from openum.deadlines import engine
 from openum.errors import DomainError
-from openum.web.deps import ClockDep, RegistryDep, require
 from openum.vocabulary import RequestKind, Urgency
+from openum.web.deps import ClockDep, RegistryDep, require
 
 router = APIRouter(prefix="/api/v1/timeliness", tags=["timeliness"])
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import openum.models  # noqa: F401  (every table, so foreign keys resolve in a bare worker process)
 from openum.audit.service import Actor
 from openum.clock import Clock
 from openum.db import transaction

@@ -12,15 +12,15 @@ from sqlalchemy import func, select
 from openum.audit import service as audit
 from openum.auth.models import User
 from openum.auth.permissions import Permission, Role
+from openum.deadlines import service as deadlines
 from openum.directory.models import Member
 from openum.errors import DomainError
 from openum.intake import access, service
 from openum.intake.models import Attachment, AuthorizationRequest, ServiceLine
-from openum.deadlines import service as deadlines
 from openum.intake.schemas import DueTimeOut, RequestOut, SubmitRequest, SubmitResult, Submitter
-from openum.packs.registry import PackRegistry
 from openum.intake.status import Status, provider_status
 from openum.intake.views import represent
+from openum.packs.registry import PackRegistry
 from openum.vocabulary import Channel
 from openum.web.deps import (
     ClockDep,

@@ -23,7 +23,13 @@ from openum.directory import service as directory
 from openum.directory.models import Member, Organization
 from openum.errors import Conflict, DomainError, NotFound
 from openum.intake import outcome
-from openum.intake.models import Attachment, AuthorizationRequest, Diagnosis, RequestEvent, ServiceLine
+from openum.intake.models import (
+    Attachment,
+    AuthorizationRequest,
+    Diagnosis,
+    RequestEvent,
+    ServiceLine,
+)
 from openum.intake.schemas import SubmitRequest, Submitter
 from openum.intake.status import OPEN_STATUSES, Status, check_transition
 from openum.intake.storage import AttachmentStore
@@ -170,8 +176,8 @@ def _names_match(member: object, ref: object) -> bool:
         given = getattr(ref, attr)
         if given and given.strip().lower() != str(getattr(member, attr)).lower():
             return False
-    given_dob = getattr(ref, "birth_date")
-    return not (given_dob and given_dob != getattr(member, "birth_date"))
+    given_dob = ref.birth_date
+    return not (given_dob and given_dob != member.birth_date)
 
 
 def submit(
