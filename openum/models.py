@@ -20,6 +20,14 @@ from openum.intake.models import (
     ServiceLine,
 )
 from openum.packs.models import PackVersion
+from openum.review.models import (
+    CareInvolvement,
+    CriteriaDisclosure,
+    CriteriaEvaluation,
+    Decision,
+    PeerToPeer,
+    WorkItem,
+)
 
 __all__ = [
     "Attachment",
@@ -27,16 +35,22 @@ __all__ = [
     "AuthorizationRequest",
     "Base",
     "BenefitAccumulator",
+    "CareInvolvement",
+    "CriteriaDisclosure",
+    "CriteriaEvaluation",
     "Deadline",
     "DeadlineAlert",
+    "Decision",
     "Diagnosis",
     "EligibilitySpan",
     "Member",
     "NetworkSpan",
     "Organization",
     "PackVersion",
+    "PeerToPeer",
     "Provider",
     "RequestEvent",
     "ServiceLine",
     "User",
+    "WorkItem",
 ]

@@ -30,28 +30,34 @@ class Permission(StrEnum):
     COVERAGE_CHECK = "coverage.check"
     TIMELINESS_PREVIEW = "timeliness.preview"
     PACK_READ = "pack.read"
+    REVIEW_WORK = "review.work"
+    REVIEW_DECIDE = "review.decide"
+    QUEUE_SUPERVISE = "queue.supervise"
+    CRITERIA_DISCLOSE = "criteria.disclose"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
 
 
 P = Permission
 _CLINICAL = {P.REQUEST_READ, P.REQUEST_SEARCH, P.REQUEST_ADD_DOCUMENT, P.COVERAGE_CHECK,
-             P.TIMELINESS_PREVIEW, P.PACK_READ}
+             P.TIMELINESS_PREVIEW, P.PACK_READ, P.REVIEW_WORK, P.REVIEW_DECIDE, P.CRITERIA_DISCLOSE}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     # IT administrators manage accounts and packs but read no PHI (minimum necessary).
     Role.ADMIN: frozenset({P.USER_MANAGE, P.PACK_READ}),
-    Role.INTAKE_COORDINATOR: frozenset(_CLINICAL | {P.REQUEST_SUBMIT}),
+    # Non-clinical intake staff key requests and gather documents; they decide nothing.
+    Role.INTAKE_COORDINATOR: frozenset(_CLINICAL - {P.REVIEW_WORK, P.REVIEW_DECIDE, P.CRITERIA_DISCLOSE}
+                                       | {P.REQUEST_SUBMIT}),
     Role.UM_NURSE: frozenset(_CLINICAL | {P.REQUEST_SUBMIT}),
     Role.BH_NURSE: frozenset(_CLINICAL | {P.REQUEST_SUBMIT}),
     Role.PHARMACY_TECHNICIAN: frozenset(_CLINICAL),
     Role.CLINICAL_PHARMACIST: frozenset(_CLINICAL),
     Role.PHYSICIAN_REVIEWER: frozenset(_CLINICAL),
     Role.BH_CLINICAL_DIRECTOR: frozenset(_CLINICAL),
-    Role.EXTERNAL_REVIEWER: frozenset({P.REQUEST_READ, P.PACK_READ}),
-    Role.UM_MANAGER: frozenset(_CLINICAL | {P.REQUEST_SUBMIT, P.REQUEST_CORRECT}),
+    Role.EXTERNAL_REVIEWER: frozenset({P.REQUEST_READ, P.PACK_READ, P.REVIEW_WORK, P.REVIEW_DECIDE}),
+    Role.UM_MANAGER: frozenset(_CLINICAL | {P.REQUEST_SUBMIT, P.REQUEST_CORRECT, P.QUEUE_SUPERVISE}),
     Role.MEMBER_SERVICES: frozenset({P.REQUEST_READ, P.REQUEST_SEARCH, P.COVERAGE_CHECK,
-                                     P.TIMELINESS_PREVIEW}),
+                                     P.TIMELINESS_PREVIEW, P.CRITERIA_DISCLOSE}),
     Role.COMPLIANCE: frozenset({P.REQUEST_READ, P.REQUEST_SEARCH, P.AUDIT_READ, P.PACK_READ}),
     Role.PROVIDER_OFFICE: frozenset({P.REQUEST_SUBMIT, P.REQUEST_READ, P.REQUEST_SEARCH,
                                      P.REQUEST_ADD_DOCUMENT, P.COVERAGE_CHECK, P.TIMELINESS_PREVIEW}),

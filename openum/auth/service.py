@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,10 +65,8 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
     """The user if the password is right; counts failures and locks the account after five."""
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None or not user.active:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)  # same cost whether or not the user exists
-        except VerificationError:
-            pass
         raise AuthenticationFailed("incorrect username or password")
     if user.locked_until is not None and user.locked_until > now:
         raise AuthenticationFailed(

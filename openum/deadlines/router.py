@@ -63,9 +63,9 @@ def timeliness_preview(
     if information_complete_at is not None:
         from openum.deadlines.events import InformationReceived, InformationRequested
 
+        events = [InformationRequested(at=received), InformationReceived(at=information_complete_at)]
         due = engine.due_times(pack=pack, line_of_business=line_of_business, kind=kind, urgency=urgency,
-                               received_at=received,
-                               events=[InformationRequested(at=received), InformationReceived(at=information_complete_at)])
+                               received_at=received, events=events)
         return {"line_of_business": line_of_business, "kind": kind.value, "urgency": urgency.value,
                 "received_at": received.isoformat(), "information_complete_at": information_complete_at.isoformat(),
                 "due_times": [_due(d) for d in due]}

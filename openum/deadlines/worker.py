@@ -24,6 +24,7 @@ from openum.intake.models import AuthorizationRequest
 from openum.intake.service import change_status, is_open
 from openum.intake.status import Status
 from openum.packs.registry import PackRegistry
+from openum.review import service as review
 
 log = logging.getLogger("openum.worker")
 SYSTEM = Actor(None, "openum-worker", "system", None, None, "worker")
@@ -35,6 +36,7 @@ class ScanResult:
     escalations: int = 0
     breaches: int = 0
     adverse_determinations: int = 0
+    pends_expired: int = 0
 
 
 def _alert(session: Session, row: Deadline, kind: str, level: int, happened: datetime, now: datetime) -> None:
@@ -70,6 +72,7 @@ def _handle(session: Session, row: Deadline, now: datetime, registry: PackRegist
                                  "automatic": True, "citation": row.citation}
             session.flush()
             service.refresh(session, registry=registry, req=req)
+            review.sync_item(session, pack=service.pack_for(registry, req), req=req, now=now)
             result.adverse_determinations += 1
         return
     row.next_check_at = service._next_check(row, fractions)
@@ -91,7 +94,8 @@ def scan_once(factory: sessionmaker[Session], *, registry: PackRegistry, clock: 
             for row in rows:
                 _handle(session, row, now, registry, result)
             result.rows = len(rows)
-        for k in ("rows", "escalations", "breaches", "adverse_determinations"):
+            result.pends_expired = review.expire_pends(session, now=now)
+        for k in ("rows", "escalations", "breaches", "adverse_determinations", "pends_expired"):
             setattr(total, k, getattr(total, k) + getattr(result, k))
         if len(rows) < batch:
             return total

@@ -66,6 +66,7 @@ class AuthorizationRequest(Base):
     proposed_procedure_date: Mapped[date | None] = mapped_column(Date)
     clinical_indications: Mapped[str | None] = mapped_column(Text)
     pertinent_history: Mapped[str | None] = mapped_column(Text)
+    clinical_facts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     status: Mapped[str] = mapped_column(String(30))
     status_reason: Mapped[str | None] = mapped_column(Text)

@@ -21,6 +21,7 @@ from openum.intake.schemas import DueTimeOut, RequestOut, SubmitRequest, SubmitR
 from openum.intake.status import Status, provider_status
 from openum.intake.views import represent
 from openum.packs.registry import PackRegistry
+from openum.review import service as review
 from openum.vocabulary import Channel
 from openum.web.deps import (
     ClockDep,
@@ -40,6 +41,7 @@ Documenting = Annotated[User, Depends(require(Permission.REQUEST_ADD_DOCUMENT))]
 Correcting = Annotated[User, Depends(require(Permission.REQUEST_CORRECT))]
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+DOCUMENT_KINDS = r"^(clinical_documentation|prescription|form|other)$"
 
 
 def _due_times(request: Request, req: AuthorizationRequest) -> list[DueTimeOut]:
@@ -175,7 +177,7 @@ def add_document(
     authorization_id: str, request: Request, user: Documenting, session: SessionDep,
     clock: ClockDep, store: StoreDep,
     file: Annotated[UploadFile, File()],
-    kind: Annotated[str, Form(pattern=r"^(clinical_documentation|prescription|form|other)$")] = "clinical_documentation",
+    kind: Annotated[str, Form(pattern=DOCUMENT_KINDS)] = "clinical_documentation",
 ) -> DocumentAdded:
     req = service.get_request(session, authorization_id=authorization_id)
     access.ensure_visible(user, req)
@@ -196,7 +198,9 @@ def add_document(
                          reason=f"{kind}: {att.filename}", data={"sha256": digest, "size": len(data)})
     service.information_received(session, req=req, at=now, actor=actor)
     session.flush()
-    deadlines.refresh(session, registry=request.app.state.registry, req=req)
+    registry = request.app.state.registry
+    deadlines.refresh(session, registry=registry, req=req)
+    review.sync_item(session, pack=deadlines.pack_for(registry, req), req=req, now=now)
     audit.record(session, actor=actor, at=now, action="update", record_type="authorization_request",
                  record_id=req.authorization_id, member_id=req.member_reference.get("member_id"),
                  purpose="utilization_review")

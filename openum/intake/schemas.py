@@ -44,6 +44,37 @@ class AttachmentIn(_In):
     content_base64: str
 
 
+class FindingIn(_In):
+    value: float
+    unit: Annotated[str, Field(max_length=40)]
+
+
+class PriorTreatmentIn(_In):
+    name: Annotated[str, Field(max_length=200)]
+    outcome: Annotated[str, Field(pattern=r"^(failed|ineffective|intolerant|contraindicated|effective|ongoing)$")]
+    duration_days: Annotated[int | None, Field(ge=0, le=36500)] = None
+    treatment_class: Annotated[str | None, Field(max_length=100)] = None
+
+
+class DoseIn(_In):
+    dose_mg: Annotated[float | None, Field(ge=0)] = None
+    weight_kg: Annotated[float | None, Field(gt=0, le=700)] = None
+    interval_weeks: Annotated[float | None, Field(gt=0)] = None
+    phase: Annotated[str | None, Field(pattern=r"^(induction|maintenance)$")] = None
+
+
+class ClinicalFacts(_In):
+    """Structured clinical facts the criteria read (also what a DTR questionnaire answers)."""
+
+    findings: dict[Annotated[str, Field(max_length=60)], FindingIn] = {}
+    prior_treatments: Annotated[list[PriorTreatmentIn] | None, Field(max_length=30)] = None
+    answers: dict[Annotated[str, Field(max_length=80)], bool] = {}
+    level_of_care: Annotated[str | None, Field(max_length=20)] = None
+    frequency_per_week: Annotated[float | None, Field(ge=0, le=50)] = None
+    duration_weeks: Annotated[float | None, Field(ge=0, le=520)] = None
+    dose: DoseIn | None = None
+
+
 class SubmitRequest(_In):
     """What a requester sends. Only malformed input is refused; missing facts pend the request."""
 
@@ -66,6 +97,7 @@ class SubmitRequest(_In):
     clinical_indications: Annotated[str | None, Field(max_length=20000)] = None
     pertinent_history: Annotated[str | None, Field(max_length=20000)] = None
     attachments: Annotated[list[AttachmentIn], Field(max_length=20)] = []
+    clinical_facts: ClinicalFacts | None = None
 
 
 class Submitter(BaseModel):

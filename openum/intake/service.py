@@ -23,17 +23,18 @@ from openum.directory import service as directory
 from openum.directory.models import Member, Organization
 from openum.errors import Conflict, DomainError, NotFound
 from openum.intake import outcome
+from openum.intake.history import change_status, record_event
 from openum.intake.models import (
     Attachment,
     AuthorizationRequest,
     Diagnosis,
-    RequestEvent,
     ServiceLine,
 )
 from openum.intake.schemas import SubmitRequest, Submitter
-from openum.intake.status import OPEN_STATUSES, Status, check_transition
+from openum.intake.status import OPEN_STATUSES, Status
 from openum.intake.storage import AttachmentStore
 from openum.packs.registry import PackRegistry
+from openum.review import service as review
 from openum.packs.schema import Setting
 from openum.validation import icd10
 from openum.validation import rules as validation
@@ -136,32 +137,6 @@ def _find_duplicate(
                                          "msg": f"first used for {found.authorization_id}"}])
             return found
     return next((c for c in candidates if c.dedup_fingerprint == fingerprint), None)
-
-
-def record_event(
-    req: AuthorizationRequest, *, at: datetime, type: str, actor: audit.Actor,
-    reason: str | None = None, from_status: str | None = None, to_status: str | None = None,
-    data: dict[str, object] | None = None,
-) -> RequestEvent:
-    """Append one event to the request's history."""
-    ev = RequestEvent(at=at, type=type, actor_user_id=actor.user_id, actor=actor.username,
-                      actor_role=actor.role, from_status=from_status, to_status=to_status,
-                      reason=reason, data=data or {})
-    req.events.append(ev)
-    return ev
-
-
-def change_status(
-    req: AuthorizationRequest, target: Status, *, at: datetime, actor: audit.Actor, reason: str,
-    data: dict[str, object] | None = None,
-) -> None:
-    """Move the request along the allowed-transitions table, recording who, when and why."""
-    current = Status(req.status)
-    check_transition(current, target)
-    req.status = target.value
-    req.status_reason = reason
-    record_event(req, at=at, type="status_changed", actor=actor, reason=reason,
-                 from_status=current.value, to_status=target.value, data=data)
 
 
 def _date_of_service(cmd: SubmitRequest, today: date) -> date:
@@ -282,6 +257,7 @@ def submit(
         requested_length_of_stay=cmd.requested_length_of_stay, admission_date=cmd.admission_date,
         proposed_procedure_date=cmd.proposed_procedure_date,
         clinical_indications=cmd.clinical_indications, pertinent_history=cmd.pertinent_history,
+        clinical_facts=cmd.clinical_facts.model_dump(mode="json") if cmd.clinical_facts else None,
         status=Status.RECEIVED.value, status_reason="received",
         missing_items=[m.model_dump() for m in findings.missing],
         coverage=coverage.to_dict(answer) if answer else {},
@@ -315,7 +291,11 @@ def submit(
     req.determination = routing.determination
     session.add(req)
     session.flush()
+    if routing.status is Status.IN_CLINICAL_REVIEW:
+        # Complete and met requests may be approved here and now; nothing else is decided by machine.
+        review.try_automation(session, pack=pack, req=req, now=received_at)
     due = deadlines.refresh(session, registry=registry, req=req)
+    review.sync_item(session, pack=pack, req=req, now=received_at)
     audit.record(session, actor=actor, at=received_at, action="create",
                  record_type="authorization_request", record_id=auth_id,
                  member_id=cmd.member.member_id, purpose="treatment_request")

@@ -44,10 +44,13 @@ def create_app(
     from openum.auth.router import router as auth_router
     from openum.coverage.router import router as coverage_router
     from openum.deadlines.router import router as deadlines_router
+    from openum.fhir.router import router as fhir_router
     from openum.intake.router import router as intake_router
     from openum.packs.router import router as packs_router
+    from openum.review.router import router as review_router
 
-    for r in (auth_router, intake_router, coverage_router, deadlines_router, packs_router):
+    for r in (auth_router, intake_router, coverage_router, deadlines_router, packs_router, review_router,
+              fhir_router):
         app.include_router(r)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

@@ -82,6 +82,7 @@ def require(permission: Permission) -> Callable[[User], User]:
             raise PermissionDenied(f"role {user.role} may not {permission.value}")
         return user
 
+    _check.permission = permission  # type: ignore[attr-defined]  # read by the access documentation
     return _check
 
 
