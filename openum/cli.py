@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from openum.audit.cli import audit_app
 from openum.settings import get_settings
 
 app = typer.Typer(help="OpenUM: utilization management for health plans.", no_args_is_help=True)
@@ -20,6 +21,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(pack_app, name="pack")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -143,8 +145,15 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
     factory = make_session_factory(make_engine(settings.database_url))
-    run(factory, registry=PackRegistry.from_dir(settings.packs_dir), clock=settings.clock(),
-        interval=interval, batch=batch, once=once)
+    from openum.intake.storage import AttachmentStore
+    from openum.notification.channels import from_settings
+    from openum.notification.service import deliver_due
+
+    registry = PackRegistry.from_dir(settings.packs_dir)
+    clock = settings.clock()
+    channels, store = from_settings(settings), AttachmentStore(settings.storage_dir)
+    run(factory, registry=registry, clock=clock, interval=interval, batch=batch, once=once,
+        deliver=lambda: deliver_due(factory, registry=registry, now=clock.now(), channels=channels, store=store))
 
 
 @users_app.command("add")

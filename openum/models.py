@@ -19,6 +19,7 @@ from openum.intake.models import (
     RequestEvent,
     ServiceLine,
 )
+from openum.notification.models import Notice
 from openum.packs.models import PackVersion
 from openum.review.models import (
     CareInvolvement,
@@ -44,6 +45,7 @@ __all__ = [
     "Diagnosis",
     "EligibilitySpan",
     "Member",
+    "Notice",
     "NetworkSpan",
     "Organization",
     "PackVersion",

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     debug: bool = False
     max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    fax_dir: Path = REPO_ROOT / "var" / "fax-outbox"
+    mail_dir: Path = REPO_ROOT / "var" / "mail-room"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_sender: str = "um-notices@openum.local"
+    portal_url: str = "http://127.0.0.1:8000/ui/"
     # For replaying and for tests of separate processes only: refused in production.
     frozen_now: datetime | None = None
 

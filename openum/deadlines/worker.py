@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,12 +103,15 @@ def scan_once(factory: sessionmaker[Session], *, registry: PackRegistry, clock: 
 
 
 def run(factory: sessionmaker[Session], *, registry: PackRegistry, clock: Clock, interval: float = 5.0,
-        batch: int = 200, once: bool = False) -> None:
-    """Scan forever (or once), sleeping `interval` seconds between scans."""
+        batch: int = 200, once: bool = False, deliver: Callable[[], object] | None = None) -> None:
+    """Scan deadlines and deliver notices forever (or once), sleeping `interval` seconds between rounds."""
     while True:
         result = scan_once(factory, registry=registry, clock=clock, batch=batch)
         if result.rows:
             log.info("deadline scan: %s", result)
+        if deliver is not None:
+            delivered = deliver()
+            log.info("notices: %s", delivered)
         if once:
             return
         time.sleep(interval)

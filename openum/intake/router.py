@@ -15,7 +15,7 @@ from openum.auth.permissions import Permission, Role
 from openum.deadlines import service as deadlines
 from openum.directory.models import Member
 from openum.errors import DomainError
-from openum.intake import access, service
+from openum.intake import access, filetypes, service
 from openum.intake.models import Attachment, AuthorizationRequest, ServiceLine
 from openum.intake.schemas import DueTimeOut, RequestOut, SubmitRequest, SubmitResult, Submitter
 from openum.intake.status import Status, provider_status
@@ -187,6 +187,7 @@ def add_document(
                           details=[{"loc": ["body", "file"], "msg": "too large"}])
     if not data:
         raise DomainError("file is empty", details=[{"loc": ["body", "file"], "msg": "empty"}])
+    filetypes.check(file.content_type, data, name=file.filename or "document", loc=["body", "file"])
     now = clock.now()
     digest, key = store.put(data)
     att = Attachment(kind=kind, filename=file.filename or "document", size=len(data), sha256=digest,

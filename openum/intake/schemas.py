@@ -164,6 +164,25 @@ class DueTimeOut(BaseModel):
     status: str = "open"
 
 
+class NoticeOut(BaseModel):
+    id: int
+    obligation: str
+    recipient: str
+    recipient_name: str
+    channel: str
+    letter_type: str | None
+    language: str
+    large_print: bool
+    due_at: datetime | None
+    status: str
+    attempts: int
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    late: bool
+    has_document: bool
+    call_log: dict[str, Any] | None
+
+
 class RequestOut(BaseModel):
     authorization_id: str
     plan_id: str
@@ -196,6 +215,7 @@ class RequestOut(BaseModel):
     determination: dict[str, Any] | None
     attachments: list[AttachmentOut]
     due_times: list[DueTimeOut]
+    notices: list[NoticeOut] = []
     history: list[EventOut]
 
 

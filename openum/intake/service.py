@@ -22,7 +22,7 @@ from openum.deadlines.model import DueTime
 from openum.directory import service as directory
 from openum.directory.models import Member, Organization
 from openum.errors import Conflict, DomainError, NotFound
-from openum.intake import outcome
+from openum.intake import filetypes, outcome
 from openum.intake.history import change_status, record_event
 from openum.intake.models import (
     Attachment,
@@ -34,6 +34,7 @@ from openum.intake.schemas import SubmitRequest, Submitter
 from openum.intake.status import OPEN_STATUSES, Status
 from openum.intake.storage import AttachmentStore
 from openum.packs.registry import PackRegistry
+from openum.notification import service as notices
 from openum.review import service as review
 from openum.packs.schema import Setting
 from openum.validation import icd10
@@ -101,6 +102,8 @@ def _decode_attachments(cmd: SubmitRequest) -> list[bytes]:
             errors.append({"loc": ["attachments", i, "content_base64"], "msg": "not valid base64"})
     if errors:
         raise MalformedInput("attachment content could not be decoded", details=errors)
+    for i, (att, data) in enumerate(zip(cmd.attachments, out, strict=True)):
+        filetypes.check(att.content_type, data, name=att.filename, loc=["attachments", i])
     return out
 
 
@@ -294,6 +297,9 @@ def submit(
     if routing.status is Status.IN_CLINICAL_REVIEW:
         # Complete and met requests may be approved here and now; nothing else is decided by machine.
         review.try_automation(session, pack=pack, req=req, now=received_at)
+    if req.status in (Status.APPROVED.value, Status.DENIED.value):
+        session.flush()
+        notices.create_for_decision(session, registry=registry, req=req, now=received_at)
     due = deadlines.refresh(session, registry=registry, req=req)
     review.sync_item(session, pack=pack, req=req, now=received_at)
     audit.record(session, actor=actor, at=received_at, action="create",

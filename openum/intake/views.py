@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openum.intake.models import AuthorizationRequest
@@ -12,10 +13,12 @@ from openum.intake.schemas import (
     DueTimeOut,
     EventOut,
     MissingItem,
+    NoticeOut,
     RequestOut,
     ServiceLineOut,
 )
 from openum.intake.status import Status, provider_status
+from openum.notification.models import Notice
 
 
 def effective_received_at(req: AuthorizationRequest) -> datetime:
@@ -54,5 +57,8 @@ def represent(session: Session, req: AuthorizationRequest, due_times: list[DueTi
         coverage=req.coverage, determination=req.determination,
         attachments=[AttachmentOut.model_validate(a, from_attributes=True) for a in req.attachments],
         due_times=due_times,
+        notices=[NoticeOut(**{k: getattr(n, k) for k in NoticeOut.model_fields if k != "has_document"},
+                           has_document=n.document_key is not None)
+                 for n in session.scalars(select(Notice).where(Notice.request_pk == req.id).order_by(Notice.id))],
         history=[EventOut.model_validate(e, from_attributes=True) for e in req.events],
     )

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import openum.db
+from sqlalchemy import Text  # noqa: F401  (autogenerate writes JSONB(astext_type=Text()))
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

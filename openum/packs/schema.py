@@ -102,6 +102,14 @@ class LineOfBusiness(Strict):
     )
     unlisted_code_requirement: Requirement = Requirement.NONE
     referrals_required: bool = False
+    erisa_governed: bool | None = Field(
+        default=None, description="Employer group coverage under ERISA: denial letters cite 502(a)")
+    appeal_filing_days: int | None = Field(
+        default=None, ge=1, description="Days from the notice the member has to appeal (42 CFR 438.402: 60)")
+    state_fair_hearing_days: int | None = Field(
+        default=None, ge=1, description="Days from the appeal resolution to ask for a State Fair Hearing")
+    continuation_request_days: int | None = Field(
+        default=None, ge=1, description="Days to ask for benefits to continue during an appeal (438.420)")
 
 
 class ValidationRules(Strict):

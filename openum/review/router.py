@@ -24,6 +24,7 @@ from openum.intake.models import AuthorizationRequest
 from openum.intake.schemas import RequestOut
 from openum.intake.views import represent
 from openum.packs.registry import PackRegistry
+from openum.notification import service as notices
 from openum.review import service
 from openum.review.models import CareInvolvement, CriteriaDisclosure, CriteriaEvaluation, PeerToPeer, WorkItem
 from openum.review.schemas import (
@@ -209,6 +210,10 @@ def decide(authorization_id: str, body: DecisionIn, request: Request, session: S
                    lines=[ln.model_dump(mode="json") for ln in body.lines], rationale=body.rationale,
                    alternatives=body.alternatives, override_reason=body.override_reason,
                    administrative_category=body.administrative_category)
+    session.flush()
+    # The notices are written in the decision's own transaction: a letter that lacks a required
+    # element refuses the decision itself.
+    notices.create_for_decision(session, registry=registry, req=req, now=now)
     return _after_change(session, request, req, now)
 
 

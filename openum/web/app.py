@@ -14,7 +14,7 @@ from openum.db import make_engine, make_session_factory
 from openum.intake.storage import AttachmentStore
 from openum.packs.registry import PackRegistry
 from openum.settings import Settings, get_settings
-from openum.web import errors
+from openum.web import errors, observability, security
 
 
 def create_app(
@@ -40,17 +40,20 @@ def create_app(
     app.state.store = AttachmentStore(settings.storage_dir)
 
     errors.install(app)
+    security.install(app, settings)
+    observability.install(app)
 
     from openum.auth.router import router as auth_router
     from openum.coverage.router import router as coverage_router
     from openum.deadlines.router import router as deadlines_router
     from openum.fhir.router import router as fhir_router
     from openum.intake.router import router as intake_router
+    from openum.notification.router import router as notices_router
     from openum.packs.router import router as packs_router
     from openum.review.router import router as review_router
 
     for r in (auth_router, intake_router, coverage_router, deadlines_router, packs_router, review_router,
-              fhir_router):
+              notices_router, fhir_router):
         app.include_router(r)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

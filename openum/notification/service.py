@@ -1,0 +1,179 @@
+"""Notices as obligations: created with the decision, delivered by the worker, timed on delivery."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from openum.audit.service import Actor
+from openum.db import transaction
+from openum.deadlines import service as deadlines
+from openum.deadlines.model import DueTime
+from openum.errors import DomainError
+from openum.intake.history import record_event
+from openum.intake.models import AuthorizationRequest
+from openum.intake.storage import AttachmentStore
+from openum.notification import builder
+from openum.notification.channels import Channel, DeliveryFailed
+from openum.notification.letters.checklist import LetterIncomplete, find_gaps, prepare_letter
+from openum.notification.letters.render import program_of, render
+from openum.notification.letters.schema import LetterType
+from openum.notification.models import Notice
+from openum.packs.loader import PlanPack
+from openum.packs.registry import PackRegistry
+
+log = logging.getLogger("openum.notices")
+SYSTEM = Actor(None, "openum-worker", "system", None, None, "worker")
+RETRY_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+LEASE = timedelta(minutes=5)
+
+
+def check_letter(pack: PlanPack, letter_type: LetterType, ctx: builder.lc.LetterContext) -> None:
+    """Refuse, before anything is committed, a letter that lacks an element its line of business needs."""
+    gaps = find_gaps(pack, letter_type, program_of(pack, ctx), ctx,
+                     html=render(pack, letter_type, ctx).html)
+    if gaps:
+        raise LetterIncomplete(letter_type, gaps)
+
+
+def _due(due: list[DueTime], obligation: str, adverse: bool) -> datetime | None:
+    for d in due:
+        if d.obligation.value == obligation and (d.outcome is None or (d.outcome.value == "denial") == adverse):
+            return d.due_at
+    return None
+
+
+def create_for_decision(session: Session, *, registry: PackRegistry, req: AuthorizationRequest,
+                        now: datetime) -> list[Notice]:
+    """Write every notice the decision owes, in the decision's transaction, with its due time."""
+    pack = deadlines.pack_for(registry, req)
+    letter_type = builder.letter_type_for(req)
+    if letter_type is None:
+        return []
+    ctx = builder.build(session, pack=pack, req=req, now=now)
+    check_letter(pack, letter_type, ctx)
+    trigger = max(e.id for e in req.events if e.type == "status_changed")
+    due = deadlines.compute(registry, req)
+    adverse = req.status != "approved"
+    provider = builder.provider_of(session, req)
+    snapshot = builder.to_json(ctx)
+    member = req.member
+    plans: list[tuple[str, str, str, str | None, str | None]] = []
+    # Seed 004: adverse determinations reach the provider by phone as well as in writing.
+    plans.append(("provider_verbal", "provider", "phone" if adverse else "portal",
+                  provider.phone if provider else None, None))
+    if provider is not None and provider.fax:
+        plans.append(("provider_written", "provider", "fax", provider.fax, letter_type.value))
+    else:
+        plans.append(("provider_written", "provider", "portal", None, letter_type.value))
+    if provider is not None and provider.email:
+        plans.append(("provider_written", "provider", "email", provider.email, letter_type.value))
+    if member is not None:
+        address = f"{member.first_name} {member.last_name}\n{member.address_line1}\n" \
+                  f"{member.city}, {member.state} {member.postal_code}"
+        plans.append(("member_written", "member", "mail", address, letter_type.value))
+    out = []
+    for obligation, recipient, channel, address, ltype in plans:
+        notice = Notice(
+            request_pk=req.id, trigger_event_id=trigger, obligation=obligation, recipient=recipient,
+            recipient_name=(provider.name if provider else "provider") if recipient == "provider"
+            else (f"{member.first_name} {member.last_name}" if member else "member"),
+            address=address, channel=channel, letter_type=ltype,
+            language=member.language if (member and recipient == "member") else "en",
+            large_print=bool(member and member.large_print and recipient == "member"),
+            context=snapshot, due_at=_due(due, obligation, adverse),
+            status="awaiting_call" if channel == "phone" else "pending", attempts=0,
+            next_attempt_at=None if channel == "phone" else now, created_at=now)
+        session.add(notice)
+        out.append(notice)
+    session.flush()
+    return out
+
+
+def _mark_delivered(session: Session, *, registry: PackRegistry, notice: Notice, at: datetime,
+                    actor: Actor) -> None:
+    notice.status, notice.delivered_at, notice.lease_until = "delivered", at, None
+    notice.sent_at = notice.sent_at or at
+    notice.late = notice.due_at is not None and at > notice.due_at
+    req = session.get(AuthorizationRequest, notice.request_pk)
+    assert req is not None
+    first_of_kind = session.scalar(select(Notice.id).where(
+        Notice.request_pk == req.id, Notice.trigger_event_id == notice.trigger_event_id,
+        Notice.obligation == notice.obligation, Notice.status == "delivered", Notice.id != notice.id)) is None
+    if first_of_kind:
+        # The first delivery of each kind is what the clocks measure timeliness on.
+        record_event(req, at=at, type="notice_sent", actor=actor,
+                     reason=f"{notice.obligation} by {notice.channel} to {notice.recipient_name}"
+                            + (" (late)" if notice.late else ""),
+                     data={"kind": notice.obligation, "channel": notice.channel, "notice_id": notice.id})
+        session.flush()
+        deadlines.refresh(session, registry=registry, req=req)
+
+
+def log_call(session: Session, *, registry: PackRegistry, notice_id: int, at: datetime, actor: Actor,
+             staff_name: str, staff_title: str, organization: str, reached: str, outcome: str) -> Notice:
+    """Record the phone call that gives an adverse decision to the provider (seeds 001, 003, 004)."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.channel != "phone":
+        raise DomainError(f"no phone notice {notice_id}")
+    notice.call_log = {"staff_name": staff_name, "staff_title": staff_title, "organization": organization,
+                       "reached": reached, "outcome": outcome, "at": at.isoformat()}
+    if outcome == "reached":
+        _mark_delivered(session, registry=registry, notice=notice, at=at, actor=actor)
+    else:
+        notice.attempts += 1
+    return notice
+
+
+@dataclass
+class DeliveryResult:
+    delivered: int = 0
+    failed: int = 0
+
+
+def deliver_due(factory: sessionmaker[Session], *, registry: PackRegistry, now: datetime,
+                channels: dict[str, Channel], store: AttachmentStore, batch: int = 50) -> DeliveryResult:
+    """Deliver pending notices: claim under a lease, render, hand to the channel, record delivery."""
+    result = DeliveryResult()
+    with transaction(factory) as session:
+        q = (select(Notice).where(Notice.status.in_(("pending", "failed", "sending")),
+                                  or_(Notice.next_attempt_at <= now, Notice.lease_until <= now))
+             .where(or_(Notice.status != "sending", Notice.lease_until <= now))
+             .order_by(Notice.due_at.asc().nulls_last(), Notice.id).limit(batch))
+        if session.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        claimed = []
+        for notice in session.scalars(q):
+            notice.status, notice.lease_until = "sending", now + LEASE
+            notice.attempts += 1
+            claimed.append(notice.id)
+    for notice_id in claimed:
+        with transaction(factory) as session:
+            notice = session.get(Notice, notice_id)
+            assert notice is not None
+            req = session.get(AuthorizationRequest, notice.request_pk)
+            assert req is not None
+            pack = deadlines.pack_for(registry, req)
+            try:
+                document = None
+                if notice.letter_type:
+                    letter = prepare_letter(pack, LetterType(notice.letter_type), builder.from_json(notice.context),
+                                            language=notice.language, large_print=notice.large_print)
+                    document = letter.pdf
+                    digest, key = store.put(document)
+                    notice.document_key, notice.document_sha256 = key, digest
+                notice.sent_at = now
+                channels[notice.channel].deliver(notice, document)
+            except (DeliveryFailed, OSError) as exc:
+                notice.status, notice.last_error, notice.lease_until = "failed", str(exc), None
+                notice.next_attempt_at = now + RETRY_BACKOFF[min(notice.attempts - 1, len(RETRY_BACKOFF) - 1)]
+                result.failed += 1
+                log.warning("notice %s failed: %s", notice.id, exc)
+                continue
+            _mark_delivered(session, registry=registry, notice=notice, at=now, actor=SYSTEM)
+            result.delivered += 1
+    return result
