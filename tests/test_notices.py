@@ -4,6 +4,7 @@ delivery, refused when the letter lacks a required element, and never sent twice
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from openum.notification.channels import FileDropFax, MailRoom, Portal, Smtp
 from openum.notification.models import Notice
 from openum.notification.service import deliver_due
 from openum.packs.registry import PackRegistry
-from openum.settings import REPO_ROOT
+from openum.settings import REPO_ROOT, Settings
 from tests.conftest import Database
 from tests.factories import AWH_KNEE, PHC_KNEE, body
 from tests.test_review import KNEE_MET
@@ -49,10 +50,13 @@ class _Inbox:
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[_Inbox, int]]:
     inbox = _Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
     ctl.start()
     try:
-        yield inbox, ctl.server.sockets[0].getsockname()[1]
+        yield inbox, port
     finally:
         ctl.stop()
 
@@ -113,11 +117,12 @@ def test_worker_delivers_letters_and_the_clock_is_met(
     channels: dict[str, Any],
     tmp_path: Path,
     smtp_server: tuple[_Inbox, int],
+    settings: Settings,
 ) -> None:
     out = _deny(app_client, headers, AWH_KNEE, "provider-awh")
     aid = out["authorization_id"]
     clock.advance(timedelta(hours=1))
-    store = AttachmentStore(tmp_path / "docs")
+    store = AttachmentStore(settings.storage_dir)  # the store the API reads letters from
     res = deliver_due(db.factory, registry=registry, now=clock.now(), channels=channels, store=store)
     assert res.delivered == 3 and res.failed == 0
     mailed = list((tmp_path / "mail").glob("notice-*.pdf"))
@@ -184,7 +189,9 @@ def test_late_notice_is_flagged(
     tmp_path: Path,
 ) -> None:
     out = _deny(app_client, headers, AWH_KNEE, "provider-awh")
-    clock.advance(timedelta(days=6))  # past every written-notice clock in seed 004
+    # Seed 004, non-urgent pre-service: written notice within one business day of the verbal notice and
+    # never later than 14 calendar days after receipt; with no call logged, day 15 is past every clock.
+    clock.advance(timedelta(days=15))
     deliver_due(
         db.factory, registry=registry, now=clock.now(), channels=channels, store=AttachmentStore(tmp_path / "d")
     )
@@ -240,7 +247,7 @@ def test_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
     tmp_path: Path,
     smtp_server: tuple[_Inbox, int],
 ) -> None:
-    for n in range(1, 9):
+    for n in (1, 2, 3, 4, 5, 6, 8, 10):  # eligible AllWays members (AWH200107 left the plan)
         _deny(app_client, headers, body(AWH_KNEE, member={"member_id": f"AWH2001{n:02d}"}), "intake")
     with db.factory() as s:
         expected = s.scalar(select(func.count()).select_from(Notice).where(Notice.channel.in_(("mail", "fax"))))

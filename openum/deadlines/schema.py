@@ -326,7 +326,7 @@ class ClockFile(Strict):
 
     @staticmethod
     def cross_check(
-        parsed: BaseModel, manifest: BaseModel, catalog: BaseModel
+        parsed: BaseModel, manifest: BaseModel, catalog: BaseModel, folder: object = None
     ) -> list[tuple[str, str]]:
         """Every line of business the layer names must exist in pack.yaml."""
         assert isinstance(parsed, ClockFile)

@@ -102,7 +102,9 @@ class DirectoryFile(_Strict):
     members: list[MemberEntry] = []
 
     @staticmethod
-    def cross_check(parsed: BaseModel, manifest: BaseModel, catalog: BaseModel) -> list[tuple[str, str]]:
+    def cross_check(
+        parsed: BaseModel, manifest: BaseModel, catalog: BaseModel, folder: object = None
+    ) -> list[tuple[str, str]]:
         """References inside the directory must resolve: lines of business, organizations, PCPs."""
         assert isinstance(parsed, DirectoryFile)
         lobs = {lob.id for lob in manifest.lines_of_business}  # type: ignore[attr-defined]

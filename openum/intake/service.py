@@ -33,10 +33,10 @@ from openum.intake.models import (
 from openum.intake.schemas import SubmitRequest, Submitter
 from openum.intake.status import OPEN_STATUSES, Status
 from openum.intake.storage import AttachmentStore
-from openum.packs.registry import PackRegistry
 from openum.notification import service as notices
-from openum.review import service as review
+from openum.packs.registry import PackRegistry
 from openum.packs.schema import Setting
+from openum.review import service as review
 from openum.validation import icd10
 from openum.validation import rules as validation
 from openum.vocabulary import RequestKind, Urgency

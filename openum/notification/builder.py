@@ -65,7 +65,11 @@ def build(session: Session, *, pack: PlanPack, req: AuthorizationRequest, now: d
     pols = {p.id: p for p in policies(pack)}
     first = evals[0] if evals else None
     policy = pols.get(first.policy_id) if first else None
-    unmet = [r["text"] for e in evals for r in e.results if r.get("text") and r["result"] != "met"
+    # Only criteria found NOT met, with the facts that showed it, describe the member's condition;
+    # criteria merely unknown say nothing about the member.
+    unmet = [r["text"] + (" (" + ", ".join(f"{ev['fact']}: {ev['value']}" for ev in r["evidence"]) + ")"
+                          if r.get("evidence") else "")
+             for e in evals for r in e.results if r.get("text") and r["result"] == "not_met"
              and r.get("kind") not in ("all_of", "any_of", "at_least")]
     services = tuple(lc.ServiceLine(description=(pack.service(ln.code).description if pack.service(ln.code)
                                                  else ln.code), code=ln.code, code_system=ln.code_system or "CPT",

@@ -252,7 +252,8 @@ def load_pack(folder: Path) -> PlanPack:
         validator = getattr(SECTION_MODELS[name], "cross_check", None)
         for rel, parsed in sections[name].items():
             if validator is not None:
-                r.errors.extend(PackError(rel, p, m) for p, m in validator(parsed, manifest, catalog))
+                problems = validator(parsed, manifest, catalog, folder=folder)
+                r.errors.extend(PackError(rel, p, m) for p, m in problems)
     if r.errors:
         raise PackLoadError(folder, r.errors)
     return PlanPack(

@@ -23,8 +23,8 @@ from openum.intake.history import record_event
 from openum.intake.models import AuthorizationRequest
 from openum.intake.schemas import RequestOut
 from openum.intake.views import represent
-from openum.packs.registry import PackRegistry
 from openum.notification import service as notices
+from openum.packs.registry import PackRegistry
 from openum.review import service
 from openum.review.models import CareInvolvement, CriteriaDisclosure, CriteriaEvaluation, PeerToPeer, WorkItem
 from openum.review.schemas import (

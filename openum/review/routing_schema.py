@@ -52,7 +52,9 @@ class RoutingFile(_Strict):
     post_stabilization_minutes: Annotated[int, Field(ge=1, le=240)] = 30
 
     @staticmethod
-    def cross_check(parsed: BaseModel, manifest: BaseModel, catalog: BaseModel) -> list[tuple[str, str]]:
+    def cross_check(
+        parsed: BaseModel, manifest: BaseModel, catalog: BaseModel, folder: object = None
+    ) -> list[tuple[str, str]]:
         """Every rule names a known queue; every queue names known roles."""
         assert isinstance(parsed, RoutingFile)
         out: list[tuple[str, str]] = []

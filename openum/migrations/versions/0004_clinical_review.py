@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import openum.db
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
+
+import openum.db
 
 revision = '0004'
 down_revision = '0003'

@@ -224,7 +224,7 @@ class PolicyFile(Strict):
 
     @staticmethod
     def cross_check(
-        parsed: BaseModel, manifest: BaseModel, catalog: BaseModel
+        parsed: BaseModel, manifest: BaseModel, catalog: BaseModel, folder: object = None
     ) -> list[tuple[str, str]]:
         """Service codes must be in the pack's catalog; automation LOBs must exist in pack.yaml."""
         assert isinstance(parsed, PolicyFile)

@@ -1,0 +1,1 @@
+"""Notices that carry decisions to members and providers: letters now, the outbox later."""
