@@ -320,27 +320,18 @@ def test_manager_denies_administratively_provider_only(app_client: TestClient, h
     assert r.status_code == 400
 
 
+def _cpap(facts: dict[str, Any]) -> dict[str, Any]:
+    """A Partnership CPAP request (E0601) with a prescription and the given clinical facts."""
+    prescription = {"kind": "prescription", "filename": "rx.pdf", "content_type": "application/pdf",
+                    "content_base64": PHC_KNEE["attachments"][0]["content_base64"]}
+    return body(PHC_KNEE, setting="home", service_lines=[line("E0601", units=3, pos="12")],
+                servicing_provider_npi="1319084525", facility_npi=None, requested_length_of_stay=None,
+                admission_date=None, diagnoses=["G47.33"], clinical_facts=facts,
+                attachments=[*PHC_KNEE["attachments"], prescription])
+
+
 def test_complete_met_request_is_approved_automatically(app_client: TestClient, headers: H) -> None:
-    cpap = body(
-        PHC_KNEE,
-        setting="home",
-        service_lines=[line("E0601", units=3, pos="12")],
-        servicing_provider_npi="1319084525",
-        facility_npi=None,
-        requested_length_of_stay=None,
-        admission_date=None,
-        diagnoses=["G47.33"],
-        clinical_facts=CPAP_MET,
-        attachments=[
-            *PHC_KNEE["attachments"],
-            {
-                "kind": "prescription",
-                "filename": "rx.pdf",
-                "content_type": "application/pdf",
-                "content_base64": PHC_KNEE["attachments"][0]["content_base64"],
-            },
-        ],
-    )
+    cpap = _cpap(CPAP_MET)
     out = _submit(app_client, headers, cpap, "provider-phc")
     assert out["status"] == "approved", out["request"]["status_reason"]
     assert out["request"]["determination"]["automatic"] is True
@@ -351,26 +342,7 @@ def test_complete_met_request_is_approved_automatically(app_client: TestClient, 
 
 def test_not_met_request_is_never_denied_by_automation(app_client: TestClient, headers: H) -> None:
     low = {**CPAP_MET, "findings": {"ahi": {"value": 3, "unit": "events/hour"}}}
-    cpap = body(
-        PHC_KNEE,
-        setting="home",
-        service_lines=[line("E0601", units=3, pos="12")],
-        servicing_provider_npi="1319084525",
-        facility_npi=None,
-        requested_length_of_stay=None,
-        admission_date=None,
-        diagnoses=["G47.33"],
-        clinical_facts=low,
-        attachments=[
-            *PHC_KNEE["attachments"],
-            {
-                "kind": "prescription",
-                "filename": "rx.pdf",
-                "content_type": "application/pdf",
-                "content_base64": PHC_KNEE["attachments"][0]["content_base64"],
-            },
-        ],
-    )
+    cpap = _cpap(low)
     out = _submit(app_client, headers, cpap, "provider-phc")
     assert out["status"] == "in_clinical_review"
 
