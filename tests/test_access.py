@@ -43,6 +43,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("PATCH", "/api/v1/peer-to-peer/{p2p_id}"): Permission.REVIEW_WORK,
     ("POST", "/api/v1/requests/{authorization_id}/criteria-disclosures"): Permission.CRITERIA_DISCLOSE,
     ("POST", "/api/v1/care-involvements"): Permission.QUEUE_SUPERVISE,
+    ("GET", "/api/v1/policies/overdue"): Permission.QUEUE_SUPERVISE,
     ("POST", "/fhir/Claim/$submit"): Permission.REQUEST_SUBMIT,
     ("POST", "/fhir/Claim/$inquire"): Permission.REQUEST_READ,
 }

@@ -283,3 +283,15 @@ def test_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
     # Each e-mail carries its notice's Message-ID, so a repeat after a crash is recognisable.
     ids = [m.content.split(b"Message-ID: ")[1].split(b"\r\n")[0] for m in smtp_server[0].messages]
     assert len(set(ids)) == 8
+
+
+def test_medi_cal_notice_clocks(app_client: TestClient, headers: H) -> None:
+    out = _deny(app_client, headers, PHC_KNEE, "provider-phc")
+    due = {n["obligation"]: n["due_at"] for n in out["notices"]}
+    # Seed 001: electronic or written notification to the practitioner within 24 hours of the
+    # determination (decided Wed 17:00Z); the Medi-Cal table has no separate verbal notice.
+    assert "provider_verbal" not in due
+    assert due["provider_written"].startswith("2026-11-19T17:00:00")
+    # ...and the member's written notice is mailed within two business days: Thu 19, Fri 20 -> end of
+    # Friday in California.
+    assert due["member_written"].startswith("2026-11-21T07:59:59.999999")

@@ -442,3 +442,25 @@ def test_decided_request_cannot_be_decided_again(app_client: TestClient, headers
     ]
     r = _decide(app_client, headers, "physician", aid, action=action, override_reason="x")
     assert r.status_code == 409
+
+
+def test_post_stabilization_request_is_flagged_for_a_30_minute_answer(app_client: TestClient, headers: H) -> None:
+    out = _submit(app_client, headers, body(PHC_KNEE, post_stabilization=True), "provider-phc")
+    assert out["request"]["urgency"] == "urgent"
+    item = _item(app_client, headers, "nurse", out["authorization_id"])
+    # Seed 001: post-stabilization calls are returned within 30 minutes, 24/7 (received 17:00 UTC).
+    assert item["post_stabilization"] is True and item["answer_by"].startswith("2026-11-18T17:30:00")
+
+
+def test_policies_past_their_annual_review_are_flagged_to_the_manager(
+    app_client: TestClient, headers: H, clock: FrozenClock
+) -> None:
+    clock.set(datetime(2026, 12, 11, 17, 0, tzinfo=UTC))
+    overdue = app_client.get("/api/v1/policies/overdue", headers=headers("manager")).json()
+    # Partnership's CPAP policy records its next annual review as 2026-12-10.
+    cpap = next(p for p in overdue if p["policy_id"] == "cpap-initial" and p["plan_id"] == "partnership-medi-cal")
+    assert cpap["days_overdue"] == 1
+    clock.set(datetime(2026, 12, 10, 17, 0, tzinfo=UTC))
+    assert not any(p["policy_id"] == "cpap-initial" and p["plan_id"] == "partnership-medi-cal"
+                   for p in app_client.get("/api/v1/policies/overdue", headers=headers("manager")).json())
+    assert app_client.get("/api/v1/policies/overdue", headers=headers("nurse")).status_code == 403

@@ -46,6 +46,7 @@ class AuthorizationRequest(Base):
     urgency: Mapped[str] = mapped_column(String(20))
     urgency_asserted_by_practitioner: Mapped[bool] = mapped_column(default=False)
     urgency_basis: Mapped[str | None] = mapped_column(Text)
+    post_stabilization: Mapped[bool] = mapped_column(default=False)
     line_of_business: Mapped[str] = mapped_column(String(64))
     setting: Mapped[str | None] = mapped_column(String(30))
 

@@ -84,6 +84,8 @@ class SubmitRequest(_In):
     urgency: Urgency = Urgency.NON_URGENT
     urgency_asserted_by_practitioner: bool = False
     urgency_basis: Annotated[str | None, Field(max_length=2000)] = None
+    post_stabilization: bool = Field(
+        default=False, description="Post-stabilization care after an emergency: answered within 30 minutes (seed 001)")
     member: MemberRef = MemberRef()
     requesting_provider_npi: Annotated[str | None, Field(max_length=10)] = None
     servicing_provider_npi: Annotated[str | None, Field(max_length=10)] = None

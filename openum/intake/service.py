@@ -231,6 +231,8 @@ def submit(
     urgency = cmd.urgency
     if cmd.urgency_asserted_by_practitioner:
         urgency = Urgency.URGENT  # the treating practitioner's assertion is honoured (seed 001)
+    if cmd.post_stabilization:
+        urgency = Urgency.URGENT  # post-stabilization calls are answered within 30 minutes, 24/7
     if cmd.kind is RequestKind.CONCURRENT and (cmd.setting is Setting.INPATIENT):
         urgency = Urgency.URGENT  # inpatient concurrent review is always urgent (seed 004)
 
@@ -247,7 +249,7 @@ def submit(
         submitter_key=submitter_key, idempotency_key=idempotency_key, dedup_fingerprint=fingerprint,
         kind=cmd.kind.value, urgency=urgency.value,
         urgency_asserted_by_practitioner=cmd.urgency_asserted_by_practitioner,
-        urgency_basis=cmd.urgency_basis, line_of_business=lob,
+        urgency_basis=cmd.urgency_basis, post_stabilization=cmd.post_stabilization, line_of_business=lob,
         setting=cmd.setting.value if cmd.setting else None,
         member=member,
         member_reference=cmd.member.model_dump(mode="json"),
@@ -301,7 +303,7 @@ def submit(
         session.flush()
         notices.create_for_decision(session, registry=registry, req=req, now=received_at)
     due = deadlines.refresh(session, registry=registry, req=req)
-    review.sync_item(session, pack=pack, req=req, now=received_at)
+    review.sync_item(session, pack=pack, req=req, now=received_at, post_stabilization=cmd.post_stabilization)
     audit.record(session, actor=actor, at=received_at, action="create",
                  record_type="authorization_request", record_id=auth_id,
                  member_id=cmd.member.member_id, purpose="treatment_request")

@@ -63,9 +63,10 @@ def create_for_decision(session: Session, *, registry: PackRegistry, req: Author
     snapshot = builder.to_json(ctx)
     member = req.member
     plans: list[tuple[str, str, str, str | None, str | None]] = []
-    # Seed 004: adverse determinations reach the provider by phone as well as in writing.
-    plans.append(("provider_verbal", "provider", "phone" if adverse else "portal",
-                  provider.phone if provider else None, None))
+    if any(d.obligation.value == "provider_verbal" for d in due):
+        # A verbal clock in the plan's tables (seed 004): adverse decisions by phone, approvals in the portal.
+        plans.append(("provider_verbal", "provider", "phone" if adverse else "portal",
+                      provider.phone if provider else None, None))
     if provider is not None and provider.fax:
         plans.append(("provider_written", "provider", "fax", provider.fax, letter_type.value))
     else:
@@ -86,6 +87,57 @@ def create_for_decision(session: Session, *, registry: PackRegistry, req: Author
             language=member.language if (member and recipient == "member") else "en",
             large_print=bool(member and member.large_print and recipient == "member"),
             context=snapshot, due_at=_due(due, obligation, adverse),
+            status="awaiting_call" if channel == "phone" else "pending", attempts=0,
+            next_attempt_at=None if channel == "phone" else now, created_at=now)
+        session.add(notice)
+        out.append(notice)
+    session.flush()
+    return out
+
+
+def write_notices(
+    session: Session, *, pack: PlanPack, req: AuthorizationRequest, trigger_event_id: int,
+    letter_type: LetterType, ctx: builder.lc.LetterContext, now: datetime,
+    obligations: dict[str, str], due: dict[str, datetime | None] | None = None,
+) -> list[Notice]:
+    """Write the notices of a later event on a decided request (an appeal acknowledged or resolved,
+    a reconsideration decided) with a letter the caller built, in the caller's transaction.
+
+    The letter is checked first (LetterIncomplete refuses the event itself). Recipients and
+    channels are those of a decision's notices: the provider by phone, fax (or portal) and e-mail,
+    the member by mail. `obligations` maps each wanted kind ("provider_verbal", "provider_written",
+    "member_written") to the obligation name recorded on the notice; `due` maps those names to
+    their due times.
+    """
+    check_letter(pack, letter_type, ctx)
+    provider = builder.provider_of(session, req)
+    member = req.member
+    snapshot = builder.to_json(ctx)
+    plans: list[tuple[str, str, str, str | None, str | None]] = []
+    if "provider_verbal" in obligations:
+        plans.append((obligations["provider_verbal"], "provider", "phone", provider.phone if provider else None, None))
+    if "provider_written" in obligations:
+        name = obligations["provider_written"]
+        if provider is not None and provider.fax:
+            plans.append((name, "provider", "fax", provider.fax, letter_type.value))
+        else:
+            plans.append((name, "provider", "portal", None, letter_type.value))
+        if provider is not None and provider.email:
+            plans.append((name, "provider", "email", provider.email, letter_type.value))
+    if "member_written" in obligations and member is not None:
+        address = f"{member.first_name} {member.last_name}\n{member.address_line1}\n" \
+                  f"{member.city}, {member.state} {member.postal_code}"
+        plans.append((obligations["member_written"], "member", "mail", address, letter_type.value))
+    out = []
+    for obligation, recipient, channel, address, ltype in plans:
+        notice = Notice(
+            request_pk=req.id, trigger_event_id=trigger_event_id, obligation=obligation, recipient=recipient,
+            recipient_name=(provider.name if provider else "provider") if recipient == "provider"
+            else (f"{member.first_name} {member.last_name}" if member else "member"),
+            address=address, channel=channel, letter_type=ltype,
+            language=member.language if (member and recipient == "member") else "en",
+            large_print=bool(member and member.large_print and recipient == "member"),
+            context=snapshot, due_at=(due or {}).get(obligation),
             status="awaiting_call" if channel == "phone" else "pending", attempts=0,
             next_attempt_at=None if channel == "phone" else now, created_at=now)
         session.add(notice)

@@ -285,6 +285,20 @@ def change_urgency(authorization_id: str, body: UrgencyIn, request: Request, ses
     return _after_change(session, request, req, now)
 
 
+@router.get("/policies/overdue", summary="Medical policies in force that are past their annual review")
+def overdue(registry: RegistryDep, clock: ClockDep, _: Supervising) -> list[dict[str, Any]]:
+    from openum.review.criteria.governance import overdue_policies
+
+    out = []
+    for pack in registry.all():
+        today = pack.calendar.local(clock.now()).date()
+        for p in overdue_policies(service.policies(pack), today):
+            out.append({"plan_id": pack.plan_id, "pack_version": pack.version, "policy_id": p.id,
+                        "version": p.version, "title": p.title, "next_review_date": p.next_review_date,
+                        "days_overdue": (today - p.next_review_date).days})
+    return out
+
+
 @router.post("/care-involvements", status_code=201, summary="Record a reviewer's involvement in a member's care")
 def involvement(body: InvolvementIn, session: SessionDep, clock: ClockDep, _: Supervising) -> dict[str, Any]:
     user = session.scalars(select(User).where(User.username == body.username)).one_or_none()
