@@ -109,8 +109,10 @@ def test_missed_medicaid_decision_becomes_an_adverse_determination(
     assert out["status"] == "denied" and out["provider_status"] == "D"
     assert out["determination"]["basis"] == "deadline_missed"
     assert "438.404" in out["history"][-1]["reason"] or "438" in out["determination"]["citation"]
-    # The denial now owes its notices: written notice to the member is due.
+    # The denial now owes its notices: written notice to the member is due, and the letter is queued.
     assert any(d["obligation"].startswith("member_written") and d["due_at"] for d in out["due_times"])
+    letters = {n["letter_type"] for n in out["notices"]}
+    assert letters == {"untimely_decision"}, out["history"][-1]
 
 
 def test_closed_request_owes_nothing(app_client: TestClient, headers: H, db: Database,

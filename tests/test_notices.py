@@ -295,3 +295,31 @@ def test_medi_cal_notice_clocks(app_client: TestClient, headers: H) -> None:
     # ...and the member's written notice is mailed within two business days: Thu 19, Fri 20 -> end of
     # Friday in California.
     assert due["member_written"].startswith("2026-11-21T07:59:59.999999")
+
+
+def test_information_request_and_extension_send_their_letters(
+    app_client: TestClient, headers: H, clock: FrozenClock
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 11, 20, 17, 0, tzinfo=UTC))  # Friday 09:00 in California
+    aid = app_client.post("/api/v1/requests", json=PHC_KNEE, headers=headers("provider-phc")).json()["authorization_id"]
+    r = app_client.post(
+        f"/api/v1/requests/{aid}/pend",
+        headers=headers("nurse"),
+        json={"what": "Knee X-ray report", "why": "to grade the arthritis", "due_by": "2026-11-24T17:00:00-08:00"},
+    )
+    assert r.status_code == 200, r.text
+    rfi = [n for n in r.json()["notices"] if n["letter_type"] == "request_for_information"]
+    assert {n["recipient"] for n in rfi} == {"provider", "member"}
+    r = app_client.post(
+        f"/api/v1/requests/{aid}/extensions",
+        headers=headers("nurse"),
+        json={"reason": "the member asked for time to send records", "requested_by": "member"},
+    )
+    assert r.status_code == 200, r.text
+    ext = [n for n in r.json()["notices"] if n["letter_type"] == "extension_notice"]
+    # 42 CFR 438.210(d)(1): 7 calendar days from Friday's receipt -> end of Friday Nov 27 in California;
+    # the extension notice must go out before that original deadline.
+    assert ext and all(n["due_at"].startswith("2026-11-28T07:59:59.999999") for n in ext)
+    assert next(n for n in ext if n["recipient"] == "member")["language"] == "es"

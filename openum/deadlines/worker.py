@@ -21,9 +21,12 @@ from openum.clock import Clock
 from openum.db import transaction
 from openum.deadlines import service
 from openum.deadlines.models import Deadline, DeadlineAlert
+from openum.errors import DomainError
+from openum.intake.history import record_event
 from openum.intake.models import AuthorizationRequest
 from openum.intake.service import change_status, is_open
 from openum.intake.status import Status
+from openum.notification import service as notices
 from openum.packs.registry import PackRegistry
 from openum.review import service as review
 
@@ -74,6 +77,13 @@ def _handle(session: Session, row: Deadline, now: datetime, registry: PackRegist
             session.flush()
             service.refresh(session, registry=registry, req=req)
             review.sync_item(session, pack=service.pack_for(registry, req), req=req, now=now)
+            try:
+                with session.begin_nested():
+                    notices.create_for_decision(session, registry=registry, req=req, now=now)
+            except DomainError as exc:
+                # A letter problem must never stop the breach being recorded: staff see it instead.
+                record_event(req, at=now, type="notice_blocked", actor=SYSTEM, reason=exc.message)
+                log.error("untimely-decision notice for %s blocked: %s", req.authorization_id, exc.message)
             result.adverse_determinations += 1
         return
     row.next_check_at = service._next_check(row, fractions)

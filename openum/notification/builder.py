@@ -43,6 +43,8 @@ def letter_type_for(req: AuthorizationRequest) -> LetterType | None:
                 else LetterType.ADMINISTRATIVE_DENIAL_MEMBER)
     if det.get("basis") == "medical_necessity":
         return LetterType.MEDICAL_NECESSITY_DENIAL
+    if det.get("basis") == "deadline_missed":
+        return LetterType.UNTIMELY_DECISION
     return None
 
 

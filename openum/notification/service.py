@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -146,6 +148,40 @@ def write_notices(
     return out
 
 
+def create_for_event(
+    session: Session, *, registry: PackRegistry, req: AuthorizationRequest, now: datetime,
+    letter_type: LetterType, due_at: datetime | None, **facts: Any,
+) -> list[Notice]:
+    """Letters that are not decisions (information request, extension, urgency downgrade) to both parties."""
+    pack = deadlines.pack_for(registry, req)
+    ctx = dataclasses.replace(builder.build(session, pack=pack, req=req, now=now), **facts)
+    check_letter(pack, letter_type, ctx)
+    trigger = max(e.id for e in req.events)
+    provider = builder.provider_of(session, req)
+    member = req.member
+    snapshot = builder.to_json(ctx)
+    out = []
+    targets: list[tuple[str, str, str | None, str]] = []
+    targets.append(("provider", "fax" if provider and provider.fax else "portal", provider.fax if provider else None,
+                    provider.name if provider else "provider"))
+    if member is not None:
+        name = f"{member.first_name} {member.last_name}"
+        address = f"{name}\n{member.address_line1}\n{member.city}, {member.state} {member.postal_code}"
+        targets.append(("member", "mail", address, name))
+    for recipient, channel, address, name in targets:
+        notice = Notice(request_pk=req.id, trigger_event_id=trigger, obligation=letter_type.value,
+                        recipient=recipient, recipient_name=name, address=address, channel=channel,
+                        letter_type=letter_type.value,
+                        language=member.language if (member and recipient == "member") else "en",
+                        large_print=bool(member and member.large_print and recipient == "member"),
+                        context=snapshot, due_at=due_at, status="pending", attempts=0, next_attempt_at=now,
+                        created_at=now)
+        session.add(notice)
+        out.append(notice)
+    session.flush()
+    return out
+
+
 def _mark_delivered(session: Session, *, registry: PackRegistry, notice: Notice, at: datetime,
                     actor: Actor) -> None:
     notice.status, notice.delivered_at, notice.lease_until = "delivered", at, None
@@ -156,7 +192,7 @@ def _mark_delivered(session: Session, *, registry: PackRegistry, notice: Notice,
     first_of_kind = session.scalar(select(Notice.id).where(
         Notice.request_pk == req.id, Notice.trigger_event_id == notice.trigger_event_id,
         Notice.obligation == notice.obligation, Notice.status == "delivered", Notice.id != notice.id)) is None
-    if first_of_kind:
+    if first_of_kind and notice.obligation in ("provider_verbal", "provider_written", "member_written"):
         # The first delivery of each kind is what the clocks measure timeliness on.
         record_event(req, at=at, type="notice_sent", actor=actor,
                      reason=f"{notice.obligation} by {notice.channel} to {notice.recipient_name}"

@@ -17,6 +17,7 @@ from openum.deadlines import service as deadlines
 from openum.deadlines.models import Deadline, DeadlineAlert
 from openum.directory.models import Member
 from openum.errors import DomainError, NotFound
+from openum.fhir import subscriptions
 from openum.intake import access
 from openum.intake import service as intake
 from openum.intake.history import record_event
@@ -24,6 +25,7 @@ from openum.intake.models import AuthorizationRequest
 from openum.intake.schemas import RequestOut
 from openum.intake.views import represent
 from openum.notification import service as notices
+from openum.notification.letters.schema import LetterType
 from openum.packs.registry import PackRegistry
 from openum.review import service
 from openum.review.models import CareInvolvement, CriteriaDisclosure, CriteriaEvaluation, PeerToPeer, WorkItem
@@ -214,12 +216,13 @@ def decide(authorization_id: str, body: DecisionIn, request: Request, session: S
     # The notices are written in the decision's own transaction: a letter that lacks a required
     # element refuses the decision itself.
     notices.create_for_decision(session, registry=registry, req=req, now=now)
+    subscriptions.on_decision(session, req, now, registry=registry)  # PAS subscribers, same transaction
     return _after_change(session, request, req, now)
 
 
 @router.post("/requests/{authorization_id}/pend", response_model=RequestOut, summary="Ask for information")
 def pend(authorization_id: str, body: PendIn, request: Request, session: SessionDep, clock: ClockDep,
-         user: Working) -> RequestOut:
+         registry: RegistryDep, user: Working) -> RequestOut:
     req = _load(session, user, authorization_id)
     now = clock.now()
     if body.due_by.tzinfo is None or body.due_by <= now:
@@ -227,6 +230,12 @@ def pend(authorization_id: str, body: PendIn, request: Request, session: Session
                           details=[{"loc": ["body", "due_by"], "msg": "past or naive"}])
     service.pend(session, req=req, user=user, actor=_with_actor(request, user), now=now, what=body.what,
                  why=body.why, due_by=body.due_by)
+    session.flush()
+    pack = deadlines.pack_for(registry, req)
+    notices.create_for_event(session, registry=registry, req=req, now=now,
+                             letter_type=LetterType.REQUEST_FOR_INFORMATION, due_at=None,
+                             information_needed=(body.what,), information_reason=body.why,
+                             response_due_date=body.due_by.astimezone(pack.calendar.time_zone).date())
     return _after_change(session, request, req, now)
 
 
@@ -265,15 +274,23 @@ def extend(authorization_id: str, body: ExtensionIn, request: Request, session: 
                      urgency=deadlines.initial_urgency(req), received_at=req.received_at,
                      events=[*deadlines.clock_events(req),
                              ExtensionTaken(at=at, reason=body.reason, requested_by=Party(body.requested_by))])
+    original = next((d.due_at for d in deadlines.compute(registry, req) if d.obligation.value == "decision"), None)
     record_event(req, at=at, type="extension_taken", actor=_with_actor(request, user), reason=body.reason,
                  data={"requested_by": body.requested_by})
+    session.flush()
+    pack = deadlines.pack_for(registry, req)
+    extended = next((d.due_at for d in deadlines.compute(registry, req) if d.obligation.value == "decision"), None)
+    # The extension notice must reach the member before the original deadline (42 CFR 438.210(d)(1)(ii)).
+    notices.create_for_event(session, registry=registry, req=req, now=now,
+                             letter_type=LetterType.EXTENSION_NOTICE, due_at=original, specific_reason=body.reason,
+                             decision_due_date=pack.calendar.local(extended).date() if extended else None)
     return _after_change(session, request, req, now)
 
 
 @router.post("/requests/{authorization_id}/urgency", response_model=RequestOut,
              summary="Change urgency (a refused expedite becomes standard, with notice)")
 def change_urgency(authorization_id: str, body: UrgencyIn, request: Request, session: SessionDep,
-                   clock: ClockDep, user: Working) -> RequestOut:
+                   clock: ClockDep, registry: RegistryDep, user: Working) -> RequestOut:
     req = _load(session, user, authorization_id)
     now = clock.now()
     if body.urgency == req.urgency:
@@ -282,6 +299,15 @@ def change_urgency(authorization_id: str, body: UrgencyIn, request: Request, ses
                  data={"from": req.urgency, "urgency": body.urgency,
                        "notice_required": "oral then written" if body.urgency == "non_urgent" else None})
     req.urgency = body.urgency
+    if body.urgency == "non_urgent":
+        # A refused expedite: decided on the standard clock, with written notice of why (42 CFR 438.410(c)).
+        session.flush()
+        pack = deadlines.pack_for(registry, req)
+        due = next((d.due_at for d in deadlines.compute(registry, req) if d.obligation.value == "decision"), None)
+        notices.create_for_event(session, registry=registry, req=req, now=now,
+                                 letter_type=LetterType.URGENCY_DOWNGRADE_NOTICE, due_at=None,
+                                 specific_reason=body.reason,
+                                 decision_due_date=due.astimezone(pack.calendar.time_zone).date() if due else None)
     return _after_change(session, request, req, now)
 
 

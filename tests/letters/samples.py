@@ -117,6 +117,10 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Las reglas para este estudio preguntan si primero se probaron 6 semanas de tratamiento, "
               "o si hay señales de alarma, como debilidad nueva.",
     },
+    "reason_untimely": {
+        "en": "We had to decide on this request by November 27, 2026, and we did not.",
+        "es": "Teníamos que decidir sobre esta solicitud a más tardar el 27 de noviembre de 2026, y no lo hicimos.",
+    },
     "reason_ext": {
         "en": "We asked your specialist for your sleep test results and have not received them yet. "
               "Waiting for them lets us decide with all the facts, which is in your interest.",
@@ -256,6 +260,9 @@ def sample_context(plan: str, letter_type: LetterType | str, *, language: str = 
         return replace(denial, letter_date=resolved, decision_date=resolved, appeal_received_date=date(2026, 12, 1),
                        specific_reason=t("reason_upheld", lang),
                        state_hearing_deadline=resolved + timedelta(days=120), appeal_deadline=None)
+    if lt is LetterType.UNTIMELY_DECISION:
+        return replace(base, outcome=Outcome.DENIED, specific_reason=t("reason_untimely", lang),
+                       appeal_deadline=denial.appeal_deadline, continuation_deadline=denial.continuation_deadline)
     raise AssertionError(f"no sample for {lt}")
 
 

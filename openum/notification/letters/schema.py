@@ -35,6 +35,7 @@ class LetterType(StrEnum):
     PEER_TO_PEER_OFFER = "peer_to_peer_offer"
     APPEAL_ACKNOWLEDGMENT = "appeal_acknowledgment"
     APPEAL_RESOLUTION = "appeal_resolution"
+    UNTIMELY_DECISION = "untimely_decision"  # 42 CFR 438.404(c)(5): a missed deadline is a denial
 
 
 class Audience(StrEnum):
