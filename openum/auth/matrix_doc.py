@@ -42,7 +42,7 @@ def render(app: FastAPI) -> str:
         lines.append(f"| {r.value} | " + " | ".join("yes" if p in MATRIX[r] else "" for p in perms) + " |")
     lines += ["", "## Endpoints", "", "| method | path | permission |", "|---|---|---|"]
     rows = sorted((m, r.path, route_permission(r.dependant) or "public")
-                  for r in api_routes(app.routes) for m in r.methods)
+                  for r in api_routes(app.routes) for m in (r.methods or ()))
     lines += [f"| {m} | `{p}` | {perm} |" for m, p, perm in rows]
     return "\n".join(lines) + "\n"
 

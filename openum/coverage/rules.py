@@ -305,10 +305,12 @@ def decide(
     elig = eligibility(member, day, lob_hint)
     lob = elig.line_of_business or lob_hint or pack.manifest.lines_of_business[0].id
     net = network(provider, npi, day, lob, member, pack)
+    def used(code: str) -> int:
+        svc = pack.service(code)
+        return benefit_used.get(svc.benefit_limit, 0) if svc and svc.benefit_limit else 0
+
     lines = [
-        line(pack, q, lob=lob, age=elig.age, setting=setting, in_network=net.in_network,
-             benefit_used=benefit_used.get(pack.service(q.code).benefit_limit or "", 0)
-             if pack.service(q.code) else 0)
+        line(pack, q, lob=lob, age=elig.age, setting=setting, in_network=net.in_network, benefit_used=used(q.code))
         for q in queries
     ]
     answer = CoverageAnswer(plan_id=pack.plan_id, pack_version=pack.version, date_of_service=day,

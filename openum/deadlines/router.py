@@ -34,7 +34,7 @@ def preview_dict(p: engine.Preview) -> dict[str, Any]:
         "due_times": [_due(d) for d in p.due_times],
         "if_decided_at_deadline": {o.value: [_due(d) for d in ds] for o, ds in p.if_decided_at_deadline.items()},
         "extensions": [vars(e) | {"latest_decision_due": e.latest_decision_due.isoformat()
-                                  if getattr(e, "latest_decision_due", None) else None}
+                                  if e.latest_decision_due is not None else None}
                        for e in p.extensions],
         "pauses": [vars(x) for x in p.pauses],
     }
@@ -61,9 +61,9 @@ def timeliness_preview(
                           details=[{"loc": ["query", "line_of_business"], "msg": "unknown"}])
     pack = registry.in_force(plan, received)
     if information_complete_at is not None:
-        from openum.deadlines.events import InformationReceived, InformationRequested
+        from openum.deadlines.events import ClockEvent, InformationReceived, InformationRequested
 
-        events = [InformationRequested(at=received), InformationReceived(at=information_complete_at)]
+        events: list[ClockEvent] = [InformationRequested(at=received), InformationReceived(at=information_complete_at)]
         due = engine.due_times(pack=pack, line_of_business=line_of_business, kind=kind, urgency=urgency,
                                received_at=received, events=events)
         return {"line_of_business": line_of_business, "kind": kind.value, "urgency": urgency.value,

@@ -22,9 +22,9 @@ from openum.db import transaction
 from openum.deadlines import service
 from openum.deadlines.models import Deadline, DeadlineAlert
 from openum.errors import DomainError
-from openum.intake.history import record_event
+from openum.intake.history import change_status, record_event
 from openum.intake.models import AuthorizationRequest
-from openum.intake.service import change_status, is_open
+from openum.intake.service import is_open
 from openum.intake.status import Status
 from openum.notification import service as notices
 from openum.packs.registry import PackRegistry

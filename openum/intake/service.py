@@ -30,10 +30,11 @@ from openum.intake.models import (
     Diagnosis,
     ServiceLine,
 )
-from openum.intake.schemas import SubmitRequest, Submitter
+from openum.intake.schemas import MemberRef, ServiceLineIn, SubmitRequest, Submitter
 from openum.intake.status import OPEN_STATUSES, Status
 from openum.intake.storage import AttachmentStore
 from openum.notification import service as notices
+from openum.packs.loader import PlanPack
 from openum.packs.registry import PackRegistry
 from openum.packs.schema import Setting
 from openum.review import service as review
@@ -149,13 +150,21 @@ def _date_of_service(cmd: SubmitRequest, today: date) -> date:
     return min(dates) if dates else today
 
 
-def _names_match(member: object, ref: object) -> bool:
+def _names_match(member: Member, ref: MemberRef) -> bool:
     for attr in ("first_name", "last_name"):
         given = getattr(ref, attr)
         if given and given.strip().lower() != str(getattr(member, attr)).lower():
             return False
     given_dob = ref.birth_date
     return not (given_dob and given_dob != member.birth_date)
+
+
+def _code_system(pack: PlanPack, ln: ServiceLineIn) -> str:
+    """The code system as sent, else the catalog's for a listed code."""
+    if ln.code_system:
+        return ln.code_system.value
+    svc = pack.service(ln.code) if ln.code else None
+    return svc.system.value if svc else ""
 
 
 def submit(
@@ -272,8 +281,7 @@ def submit(
     for i, ln in enumerate(cmd.service_lines, start=1):
         la = answers.get(ln.code or "")
         req.lines.append(ServiceLine(
-            sequence=i, code=ln.code or "", code_system=(ln.code_system.value if ln.code_system else
-            (pack.service(ln.code).system.value if ln.code and pack.service(ln.code) else "")),
+            sequence=i, code=ln.code or "", code_system=_code_system(pack, ln),
             modifiers=list(ln.modifiers), units=ln.units, from_date=ln.from_date, to_date=ln.to_date,
             place_of_service=ln.place_of_service,
             requirement=la.requirement.value if la else None,

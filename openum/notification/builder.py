@@ -73,8 +73,11 @@ def build(session: Session, *, pack: PlanPack, req: AuthorizationRequest, now: d
                           if r.get("evidence") else "")
              for e in evals for r in e.results if r.get("text") and r["result"] == "not_met"
              and r.get("kind") not in ("all_of", "any_of", "at_least")]
-    services = tuple(lc.ServiceLine(description=(pack.service(ln.code).description if pack.service(ln.code)
-                                                 else ln.code), code=ln.code, code_system=ln.code_system or "CPT",
+    def describe(code: str) -> str:
+        svc = pack.service(code)
+        return svc.description if svc else code
+
+    services = tuple(lc.ServiceLine(description=describe(ln.code), code=ln.code, code_system=ln.code_system or "CPT",
                                     quantity=str(ln.units), start=ln.from_date, end=ln.to_date)
                      for ln in req.lines)
     approved = tuple(lc.ServiceLine(description=s.description, code=s.code, code_system=s.code_system,
@@ -140,7 +143,7 @@ def from_json(data: dict[str, Any]) -> lc.LetterContext:
     """Rebuild the context from its snapshot."""
 
     def build_dc(cls: Any, raw: dict[str, Any]) -> Any:
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in raw:
                 continue

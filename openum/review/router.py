@@ -86,6 +86,10 @@ def _queues_for(registry: PackRegistry, role: str) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else WorkItem.id < 0
 
 
+def _member_id(req: AuthorizationRequest) -> str | None:
+    return req.member.member_id if req.member is not None else None
+
+
 def _items_out(session: Session, items: list[WorkItem]) -> list[WorkItemOut]:
     reqs = {r.id: r for r in session.scalars(select(AuthorizationRequest).where(
         AuthorizationRequest.id.in_({i.request_pk for i in items})))}
@@ -96,7 +100,7 @@ def _items_out(session: Session, items: list[WorkItem]) -> list[WorkItemOut]:
         line_of_business=i.line_of_business, urgency=i.urgency, status=reqs[i.request_pk].status,
         due_at=i.due_at, state=i.state, assignee=users.get(i.assignee_user_id or -1),
         after_hours=i.after_hours, post_stabilization=i.post_stabilization, answer_by=i.answer_by,
-        member_id=reqs[i.request_pk].member.member_id if reqs[i.request_pk].member else None,
+        member_id=_member_id(reqs[i.request_pk]),
         codes=[ln.code for ln in reqs[i.request_pk].lines]) for i in items]
 
 

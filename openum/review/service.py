@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from openum.audit.service import Actor
@@ -204,9 +204,10 @@ def _own_item(session: Session, req: AuthorizationRequest, user: User, now: date
 
 def claim(session: Session, *, item_id: int, user: User, now: datetime) -> WorkItem:
     """Take a work item; when two reviewers claim at once exactly one wins."""
-    won = session.execute(update(WorkItem).where(
+    result = session.execute(update(WorkItem).where(
         WorkItem.id == item_id, WorkItem.assignee_user_id.is_(None), WorkItem.state != "done",
-    ).values(assignee_user_id=user.id, claimed_at=now).execution_options(synchronize_session=False)).rowcount
+    ).values(assignee_user_id=user.id, claimed_at=now).execution_options(synchronize_session=False))
+    won = cast(CursorResult[Any], result).rowcount
     item = session.get(WorkItem, item_id, populate_existing=True)
     if item is None:
         raise NotFound(f"no work item {item_id}")
