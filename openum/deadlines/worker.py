@@ -21,6 +21,7 @@ from openum.clock import Clock
 from openum.db import transaction
 from openum.deadlines import service
 from openum.deadlines.models import Deadline, DeadlineAlert
+from openum.appeals import service as appeals
 from openum.errors import DomainError
 from openum.intake.history import change_status, record_event
 from openum.intake.models import AuthorizationRequest
@@ -119,6 +120,10 @@ def run(factory: sessionmaker[Session], *, registry: PackRegistry, clock: Clock,
         result = scan_once(factory, registry=registry, clock=clock, batch=batch)
         if result.rows:
             log.info("deadline scan: %s", result)
+        with transaction(factory) as session:
+            appeal_counts = appeals.scan(session, registry=registry, now=clock.now())
+        if any(appeal_counts.values()):
+            log.info("appeal scan: %s", appeal_counts)
         if deliver is not None:
             delivered = deliver()
             log.info("notices: %s", delivered)

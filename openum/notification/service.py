@@ -127,9 +127,9 @@ def write_notices(
         if provider is not None and provider.email:
             plans.append((name, "provider", "email", provider.email, letter_type.value))
     if "member_written" in obligations and member is not None:
-        address = f"{member.first_name} {member.last_name}\n{member.address_line1}\n" \
-                  f"{member.city}, {member.state} {member.postal_code}"
-        plans.append((obligations["member_written"], "member", "mail", address, letter_type.value))
+        postal = f"{member.first_name} {member.last_name}\n{member.address_line1}\n" \
+                 f"{member.city}, {member.state} {member.postal_code}"
+        plans.append((obligations["member_written"], "member", "mail", postal, letter_type.value))
     out = []
     for obligation, recipient, channel, address, ltype in plans:
         notice = Notice(

@@ -97,7 +97,7 @@ def test_after_decision_only_its_outcome_remains() -> None:
 
 @pytest.mark.parametrize(
     ("lob", "kind"),
-    [("medicaid-nc", "pre_service"), ("medi-cal", "referral"), ("medi-cal", "appeal")],
+    [("medicaid-nc", "pre_service"), ("medi-cal", "referral"), ("medi-cal", "reconsideration")],
 )
 def test_no_clock_rule(lob: str, kind: str) -> None:
     with pytest.raises(NoClockRule):

@@ -1,0 +1,1 @@
+"""Reconsiderations, appeals and the reviews beyond the plan (State Fair Hearing, IMR, IRE)."""
