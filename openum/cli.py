@@ -11,6 +11,7 @@ from rich.table import Table
 
 from openum.audit.cli import audit_app
 from openum.settings import get_settings
+from openum.x12.cli import x12_app
 
 app = typer.Typer(help="OpenUM: utilization management for health plans.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -22,6 +23,7 @@ app.add_typer(pack_app, name="pack")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(x12_app, name="x12")
 console = Console()
 
 
@@ -152,8 +154,11 @@ def worker(
     registry = PackRegistry.from_dir(settings.packs_dir)
     clock = settings.clock()
     channels, store = from_settings(settings), AttachmentStore(settings.storage_dir)
+    from openum.fhir.subscriptions import deliver_due as deliver_subscriptions
+
     run(factory, registry=registry, clock=clock, interval=interval, batch=batch, once=once,
-        deliver=lambda: deliver_due(factory, registry=registry, now=clock.now(), channels=channels, store=store))
+        deliver=lambda: (deliver_due(factory, registry=registry, now=clock.now(), channels=channels, store=store),
+                         deliver_subscriptions(factory, now=clock.now())))
 
 
 @users_app.command("add")

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from openum.fhir import codes as c
+from openum.fhir import dtr
 from openum.fhir.echo import ClaimEcho, Parties
 from openum.fhir.elements import (
     codes,
@@ -285,13 +286,15 @@ def to_submit(view: BundleView, registry: PackRegistry) -> Mapped:
         "requested_length_of_stay": stay,
         "clinical_indications": "\n\n".join(notes) or None,
         "attachments": docs,
+        "clinical_facts": dtr.clinical_facts(view, claim, registry),  # DTR QuestionnaireResponses
     }
     origin.update({"requesting_provider_npi": f"{CLAIM}.provider",
                    "servicing_provider_npi": f"{CLAIM}.careTeam", "facility_npi": f"{CLAIM}.careTeam",
                    "diagnoses": f"{CLAIM}.diagnosis", "service_lines": f"{CLAIM}.item",
                    "attachments": f"{CLAIM}.supportingInfo",
                    "clinical_indications": f"{CLAIM}.supportingInfo",
-                   "requested_length_of_stay": f"{CLAIM}.supportingInfo"})
+                   "requested_length_of_stay": f"{CLAIM}.supportingInfo",
+                   "clinical_facts": "Bundle.entry (QuestionnaireResponse)"})
     try:
         cmd = SubmitRequest.model_validate({k: v for k, v in body.items() if v is not None})
     except ValidationError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 
@@ -18,7 +19,8 @@ class AttachmentStore:
         path = self.root / key
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            # Unique per writer: two threads storing the same document must not share a temp file.
+            tmp = path.with_suffix(f".tmp{os.getpid()}-{uuid.uuid4().hex}")
             with open(tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
