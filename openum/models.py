@@ -1,5 +1,12 @@
 """Import every table so metadata (and Alembic) sees the whole schema."""
 
+import openum.appeals.models
+import openum.attestations.models
+import openum.episodes.models
+import openum.fhir.smart
+import openum.fhir.subscriptions
+import openum.ui.models  # noqa: F401  (tables of the domain packages beyond the core)
+
 from openum.audit.models import AuditEvent
 from openum.auth.models import User
 from openum.db import Base

@@ -68,7 +68,9 @@ def _decision_due(session: Session, req: AuthorizationRequest) -> datetime | Non
 
 
 def work_item(session: Session, req: AuthorizationRequest) -> WorkItem | None:
-    return session.scalars(select(WorkItem).where(WorkItem.request_pk == req.id, WorkItem.state != "done")
+    """The request's open review item; quality-of-care flags are separate work on the same request."""
+    return session.scalars(select(WorkItem).where(WorkItem.request_pk == req.id, WorkItem.state != "done",
+                                                  WorkItem.category.is_distinct_from("quality_of_care"))
                            .order_by(WorkItem.id.desc()).limit(1)).one_or_none()
 
 
