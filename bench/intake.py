@@ -1,7 +1,11 @@
 """Benchmark: 10,000 submissions through POST /api/v1/requests on PostgreSQL, concurrent clients.
 
 Prints throughput and p50/p99 latency for OpenUM's intake beside a baseline measured in the same
-run: a bare endpoint that parses the same JSON and inserts one row (bench/baseline_app.py).
+run: a bare endpoint that parses the same JSON and inserts one row (bench/baseline_app.py). For each
+phase it also prints the CPU used by the client (this process), the server processes and
+PostgreSQL, and what the database sessions were waiting for (sampled from pg_stat_activity and
+pg_locks): on a 2-core machine the client shares the cores with the server. The per-user rate
+limit is turned off for the run (OPENUM_RATE_LIMIT_PER_MINUTE=0).
 
     .venv/bin/python bench/intake.py [--requests 10000] [--concurrency 32] [--workers 2]
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -21,11 +26,28 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import (
+    ROOT,
+    CpuMeter,
+    WaitSampler,
+    drop_database,
+    libpq_dsn,
+    make_database,
+    postmaster_pid,
+    print_header,
+)
+
+
+def _lock_names() -> dict[int, str]:
+    from openum.audit import service as audit
+
+    key = getattr(audit, "_CHAIN_LOCK", None)
+    return {key: "the audit chain, openum/audit/service.py"} if isinstance(key, int) else {}
+
+
+LOCK_NAMES = _lock_names()
 
 
 def free_port() -> int:
@@ -34,24 +56,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_database() -> str:
-    name = f"openum_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def start(app: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start(app: str, env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Serve `app`; its output (OpenUM logs one JSON line per request) goes to the file `log`."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -63,10 +76,9 @@ def start(app: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen
     raise RuntimeError(f"{app} did not start")
 
 
-def payloads(n: int, members: list[str]) -> list[dict[str, object]]:
+def payloads(n: int, members: list[str], base: date = date(2026, 12, 1)) -> list[dict[str, object]]:
     codes = ["27447", "27130", "K0823", "J1745", "B4150", "0022", "G0299"]
-    base = date(2026, 12, 1)
-    out = []
+    out: list[dict[str, object]] = []
     for i in range(n):
         out.append({
             "kind": "pre_service", "urgency": "non_urgent",
@@ -98,6 +110,8 @@ async def drive(url: str, bodies: list[dict[str, object]], headers: dict[str, st
             latencies.append(time.perf_counter() - t0)
             if r.status_code not in (200, 201):
                 errors += 1
+                if errors == 1:
+                    print(f"   first error: HTTP {r.status_code} {r.text[:300]}", file=sys.stderr)
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
@@ -126,31 +140,55 @@ def main() -> None:
 
     db_name = make_database()
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db_name}"
-    env = {**os.environ, "OPENUM_DATABASE_URL": url, "OPENUM_STORAGE_DIR": f"/tmp/{db_name}"}
+    # The per-user rate limit (600/min by default) would throttle a load test from one account:
+    # off here (0 turns it off), so the figures measure the intake path, not the limiter.
+    env = {**os.environ, "OPENUM_DATABASE_URL": url, "OPENUM_STORAGE_DIR": f"/tmp/{db_name}",
+           "OPENUM_RATE_LIMIT_PER_MINUTE": "0"}
+    logs = Path(f"/tmp/{db_name}")
     procs: list[subprocess.Popen[bytes]] = []
     try:
         upgrade(url)
         subprocess.run([sys.executable, "-m", "openum.cli", "demo", "load"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
-        bodies = payloads(args.requests, [f"AWH2001{n:02d}" for n in range(1, 21)])
+        members = [f"AWH2001{n:02d}" for n in range(1, 21)]
+        bodies = payloads(args.requests, members)
 
-        base_proc, base_url = start("bench.baseline_app:app", env, args.workers)
+        base_proc, base_url = start("bench.baseline_app:app", env, args.workers, logs / "baseline.log")
         procs.append(base_proc)
-        app_proc, app_url = start("openum.web.main:app", env, args.workers)
+        app_proc, app_url = start("openum.web.main:app", env, args.workers, logs / "openum.log")
         procs.append(app_proc)
         tok = httpx.post(f"{app_url}/api/v1/auth/token",
                          data={"username": "intake", "password": "openum-demo"}).json()["access_token"]
         auth = {"Authorization": f"Bearer {tok}"}
 
+        print_header("intake: POST /api/v1/requests vs a bare parse-and-insert endpoint")
         print(f"PostgreSQL, {args.workers} uvicorn workers, {args.concurrency} concurrent clients, "
               f"{args.requests} requests each")
         asyncio.run(drive(f"{base_url}/bare", bodies[:200], {}, args.concurrency))  # warm-up
-        asyncio.run(drive(f"{app_url}/api/v1/requests", payloads(200, ["AWH200199"]), auth,
+        asyncio.run(drive(f"{app_url}/api/v1/requests", payloads(200, members, date(2027, 9, 1)), auth,
                           args.concurrency))
-        report("baseline: parse + insert one row", args.requests,
-               *asyncio.run(drive(f"{base_url}/bare", bodies, {}, args.concurrency)))
-        report("openum: POST /api/v1/requests", args.requests,
-               *asyncio.run(drive(f"{app_url}/api/v1/requests", bodies, auth, args.concurrency)))
+        # CPU seconds of the client (this process), the app's uvicorn processes and PostgreSQL over
+        # each phase: on a small machine the client shares the cores and may be the bottleneck.
+        # The database's sessions are sampled too: how many were busy, and how many were waiting
+        # for a lock (OpenUM takes advisory locks for the audit chain and duplicate detection).
+        pg = postmaster_pid()
+        phases = [("baseline: parse + insert one row", base_proc, f"{base_url}/bare", {}),
+                  ("openum: POST /api/v1/requests", app_proc, f"{app_url}/api/v1/requests", auth)]
+        for label, proc, endpoint, headers in phases:
+            with CpuMeter(server=proc.pid, **({"postgres": pg} if pg else {})) as cpu, \
+                    WaitSampler(libpq_dsn(db_name), db_name, names=LOCK_NAMES) as waits:
+                result = asyncio.run(drive(endpoint, bodies, headers, args.concurrency))
+            report(label, args.requests, *result)
+            print(cpu.line("client"))
+            print(f"   cpu per request: server {cpu.tree_cpu['server'] / args.requests * 1000:.1f} ms, "
+                  f"client {cpu.self_cpu / args.requests * 1000:.1f} ms"
+                  + (f", postgres {cpu.tree_cpu['postgres'] / args.requests * 1000:.1f} ms" if pg else ""))
+            print(waits.line())
+    except BaseException:
+        print(f"   server logs kept in {logs}", file=sys.stderr)
+        raise
+    else:
+        shutil.rmtree(logs, ignore_errors=True)  # the attachment store and the server logs
     finally:
         for p in procs:
             p.terminate()

@@ -6,7 +6,6 @@ import openum.episodes.models
 import openum.fhir.smart
 import openum.fhir.subscriptions
 import openum.ui.models  # noqa: F401  (tables of the domain packages beyond the core)
-
 from openum.audit.models import AuditEvent
 from openum.auth.models import User
 from openum.db import Base

@@ -1,5 +1,6 @@
 """Every endpoint checks the caller's role; the documented matrix is the one enforced."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -43,11 +44,69 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("PATCH", "/api/v1/peer-to-peer/{p2p_id}"): Permission.REVIEW_WORK,
     ("POST", "/api/v1/requests/{authorization_id}/criteria-disclosures"): Permission.CRITERIA_DISCLOSE,
     ("POST", "/api/v1/care-involvements"): Permission.QUEUE_SUPERVISE,
+    ("POST", "/api/v1/requests/{authorization_id}/reconsiderations"): Permission.APPEAL_FILE,
+    ("POST", "/api/v1/requests/{authorization_id}/appeals"): Permission.APPEAL_FILE,
+    ("GET", "/api/v1/requests/{authorization_id}/appeals"): Permission.APPEAL_READ,
+    ("GET", "/api/v1/appeals"): Permission.APPEAL_READ,
+    ("GET", "/api/v1/appeals/{appeal_id}"): Permission.APPEAL_READ,
+    ("POST", "/api/v1/appeals/{appeal_id}/evidence"): Permission.APPEAL_FILE,
+    ("POST", "/api/v1/appeals/{appeal_id}/expedite"): Permission.APPEAL_MANAGE,
+    ("POST", "/api/v1/appeals/{appeal_id}/extensions"): Permission.APPEAL_MANAGE,
+    ("POST", "/api/v1/appeals/{appeal_id}/decision"): Permission.APPEAL_DECIDE,
+    ("POST", "/api/v1/appeals/{appeal_id}/effectuation"): Permission.APPEAL_MANAGE,
+    ("POST", "/api/v1/appeals/{appeal_id}/continuation"): Permission.APPEAL_FILE,
+    ("GET", "/api/v1/appeals/{appeal_id}/file"): Permission.APPEAL_READ,
+    ("GET", "/api/v1/appeals/{appeal_id}/file.pdf"): Permission.APPEAL_READ,
+    ("POST", "/api/v1/appeals/{appeal_id}/external-reviews"): Permission.APPEAL_FILE,
+    ("PATCH", "/api/v1/external-reviews/{review_id}"): Permission.APPEAL_MANAGE,
+    ("PUT", "/api/v1/reviewer-profiles/{username}"): Permission.QUEUE_SUPERVISE,
+    ("GET", "/api/v1/reviewer-profiles/{username}"): Permission.QUEUE_SUPERVISE,
     ("GET", "/api/v1/policies/overdue"): Permission.QUEUE_SUPERVISE,
+    ("GET", "/api/v1/notices/{notice_id}/document"): Permission.REQUEST_READ,
+    ("POST", "/api/v1/notices/{notice_id}/call"): Permission.REVIEW_WORK,
+    ("GET", "/api/v1/attestations/statements"): Permission.ATTESTATION_RECORD,
+    ("POST", "/api/v1/attestations"): Permission.ATTESTATION_RECORD,
+    ("GET", "/api/v1/attestations/mine"): Permission.ATTESTATION_RECORD,
+    ("GET", "/api/v1/attestations/report"): Permission.ATTESTATION_REPORT,
+    ("GET", "/api/v1/committee-memberships"): Permission.ATTESTATION_REPORT,
+    ("POST", "/api/v1/committee-memberships"): Permission.COMMITTEE_MANAGE,
     ("POST", "/fhir/Claim/$submit"): Permission.REQUEST_SUBMIT,
     ("POST", "/fhir/Claim/$inquire"): Permission.REQUEST_READ,
+    ("POST", "/fhir/Subscription"): Permission.REQUEST_SUBMIT,
+    ("GET", "/fhir/Subscription"): Permission.REQUEST_SUBMIT,
+    ("GET", "/fhir/Subscription/{subscription_id}"): Permission.REQUEST_SUBMIT,
+    ("DELETE", "/fhir/Subscription/{subscription_id}"): Permission.REQUEST_SUBMIT,
+    ("POST", "/fhir/Questionnaire/$questionnaire-package"): Permission.COVERAGE_CHECK,
+    ("POST", "/cds-services/{service_id}"): Permission.COVERAGE_CHECK,
+    ("POST", "/x12/278"): Permission.REQUEST_SUBMIT,
+    ("POST", "/api/v1/smart-clients"): Permission.USER_MANAGE,
+    # Episodes, retrospective review, referrals, out-of-network exceptions, claims (openum/episodes).
+    ("POST", "/api/v1/episodes"): Permission.REQUEST_SUBMIT,
+    ("GET", "/api/v1/episodes"): Permission.REQUEST_SEARCH,
+    ("GET", "/api/v1/episodes/{episode_id}"): Permission.REQUEST_READ,
+    ("POST", "/api/v1/episodes/{episode_id}/continued-stay"): Permission.REQUEST_SUBMIT,
+    ("POST", "/api/v1/episodes/{episode_id}/level-of-care"): Permission.REQUEST_SUBMIT,
+    ("POST", "/api/v1/episodes/{episode_id}/estimate"): Permission.EPISODE_MANAGE,
+    ("POST", "/api/v1/episodes/{episode_id}/discharge"): Permission.EPISODE_MANAGE,
+    ("POST", "/api/v1/episodes/{episode_id}/discharge-needs"): Permission.EPISODE_MANAGE,
+    ("PATCH", "/api/v1/episodes/{episode_id}/discharge-needs/{need_id}"): Permission.EPISODE_MANAGE,
+    ("POST", "/api/v1/episodes/{episode_id}/care-referrals"): Permission.EPISODE_MANAGE,
+    ("POST", "/api/v1/episodes/{episode_id}/quality-flags"): Permission.EPISODE_MANAGE,
+    ("POST", "/api/v1/episodes/{episode_id}/quality-flags/{flag_id}/resolve"): Permission.EPISODE_MANAGE,
+    ("POST", "/api/v1/retrospective-reviews"): Permission.REQUEST_SUBMIT,
+    ("GET", "/api/v1/retrospective-reviews/{authorization_id}"): Permission.REQUEST_READ,
+    ("POST", "/api/v1/referrals"): Permission.REQUEST_SUBMIT,
+    ("GET", "/api/v1/referrals"): Permission.REQUEST_SEARCH,
+    ("GET", "/api/v1/referrals/{referral_id}"): Permission.REQUEST_READ,
+    ("POST", "/api/v1/requests/{authorization_id}/continuity-of-care"): Permission.NETWORK_EXCEPTION,
+    ("POST", "/api/v1/requests/{authorization_id}/letter-of-agreement"): Permission.NETWORK_EXCEPTION,
+    ("GET", "/api/v1/requests/{authorization_id}/letter-of-agreement"): Permission.REQUEST_READ,
+    ("GET", "/api/v1/network-adequacy/out-of-network"): Permission.NETWORK_ADEQUACY,
+    ("POST", "/api/v1/claims/authorization-check"): Permission.CLAIMS_CHECK,
+    ("GET", "/api/v1/requests/{authorization_id}/utilization"): Permission.REQUEST_READ,
 }
-PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/fhir/metadata")}
+PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/fhir/metadata"),
+          ("GET", "/cds-services"), ("POST", "/fhir/auth/token")}
 # Unknown FHIR paths answer a FHIR 404 OperationOutcome to everyone.
 FALLBACK = {(m, "/fhir/{path:path}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}
 DEMO_USER_FOR_ROLE = {
@@ -79,8 +138,8 @@ def test_every_route_is_listed(app_client: TestClient) -> None:
 
 
 def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
-    url = (path.replace("{authorization_id}", "AWH-261118-XXXXXXX").replace("{item_id}", "999999")
-           .replace("{p2p_id}", "999999").replace("{queue}", "nurse"))
+    url = path.replace("{authorization_id}", "AWH-261118-XXXXXXX").replace("{queue}", "nurse")
+    url = re.sub(r"\{[a-z_]+\}", "999999", url)  # any other id: one that does not exist
     if method == "GET":
         return client.get(url, headers=headers).status_code
     return client.request(method, url, headers=headers, json={}).status_code

@@ -19,6 +19,8 @@ class Role(StrEnum):
     MEMBER_SERVICES = "member_services"
     COMPLIANCE = "compliance"
     PROVIDER_OFFICE = "provider_office"
+    # The claims payment system, as a service account: asks whether billed lines are authorized.
+    CLAIMS_SYSTEM = "claims_system"
 
 
 class Permission(StrEnum):
@@ -36,6 +38,17 @@ class Permission(StrEnum):
     CRITERIA_DISCLOSE = "criteria.disclose"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
+    APPEAL_READ = "appeal.read"
+    APPEAL_FILE = "appeal.file"
+    APPEAL_MANAGE = "appeal.manage"
+    APPEAL_DECIDE = "appeal.decide"
+    EPISODE_MANAGE = "episode.manage"
+    NETWORK_EXCEPTION = "network.exception"
+    NETWORK_ADEQUACY = "network.adequacy"
+    CLAIMS_CHECK = "claims.check"
+    ATTESTATION_RECORD = "attestation.record"
+    ATTESTATION_REPORT = "attestation.report"
+    COMMITTEE_MANAGE = "committee.manage"
 
 
 P = Permission
@@ -62,6 +75,52 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.PROVIDER_OFFICE: frozenset({P.REQUEST_SUBMIT, P.REQUEST_READ, P.REQUEST_SEARCH,
                                      P.REQUEST_ADD_DOCUMENT, P.COVERAGE_CHECK, P.TIMELINESS_PREVIEW}),
 }
+
+# Reconsiderations and appeals: everyone who reads requests reads their appeals (provider offices
+# only their organization's); front-line staff, member services and provider offices file them;
+# clinical staff and managers run them; whoever may decide a request may be asked to decide an
+# appeal, the pack's roles and the independence rules (openum/appeals) saying when they may.
+_APPEALS: dict[Role, frozenset[Permission]] = {
+    Role.INTAKE_COORDINATOR: frozenset({P.APPEAL_READ, P.APPEAL_FILE}),
+    Role.UM_NURSE: frozenset({P.APPEAL_READ, P.APPEAL_FILE, P.APPEAL_MANAGE, P.APPEAL_DECIDE}),
+    Role.BH_NURSE: frozenset({P.APPEAL_READ, P.APPEAL_FILE, P.APPEAL_MANAGE, P.APPEAL_DECIDE}),
+    Role.PHARMACY_TECHNICIAN: frozenset({P.APPEAL_READ, P.APPEAL_DECIDE}),
+    Role.CLINICAL_PHARMACIST: frozenset({P.APPEAL_READ, P.APPEAL_DECIDE}),
+    Role.PHYSICIAN_REVIEWER: frozenset({P.APPEAL_READ, P.APPEAL_MANAGE, P.APPEAL_DECIDE}),
+    Role.BH_CLINICAL_DIRECTOR: frozenset({P.APPEAL_READ, P.APPEAL_MANAGE, P.APPEAL_DECIDE}),
+    Role.EXTERNAL_REVIEWER: frozenset({P.APPEAL_READ, P.APPEAL_DECIDE}),
+    Role.UM_MANAGER: frozenset({P.APPEAL_READ, P.APPEAL_FILE, P.APPEAL_MANAGE, P.APPEAL_DECIDE}),
+    Role.MEMBER_SERVICES: frozenset({P.APPEAL_READ, P.APPEAL_FILE}),
+    Role.COMPLIANCE: frozenset({P.APPEAL_READ}),
+    Role.PROVIDER_OFFICE: frozenset({P.APPEAL_READ, P.APPEAL_FILE}),
+}
+MATRIX = {role: perms | _APPEALS.get(role, frozenset()) for role, perms in MATRIX.items()}
+
+# Episodes of care (openum/episodes): clinical staff and managers run concurrent review, discharge
+# planning, quality flags and out-of-network exceptions; managers and compliance read the
+# out-of-network counts for network adequacy; only the claims system consumes authorized units.
+# Admission notices, continued-stay, retrospective and referral requests are submissions
+# (request.submit); reading them is request.read / request.search.
+_EPISODES: dict[Role, frozenset[Permission]] = {
+    Role.UM_NURSE: frozenset({P.EPISODE_MANAGE, P.NETWORK_EXCEPTION}),
+    Role.BH_NURSE: frozenset({P.EPISODE_MANAGE, P.NETWORK_EXCEPTION}),
+    Role.PHYSICIAN_REVIEWER: frozenset({P.EPISODE_MANAGE, P.NETWORK_EXCEPTION}),
+    Role.BH_CLINICAL_DIRECTOR: frozenset({P.EPISODE_MANAGE, P.NETWORK_EXCEPTION}),
+    Role.UM_MANAGER: frozenset({P.EPISODE_MANAGE, P.NETWORK_EXCEPTION, P.NETWORK_ADEQUACY}),
+    Role.COMPLIANCE: frozenset({P.NETWORK_ADEQUACY}),
+    Role.CLAIMS_SYSTEM: frozenset({P.CLAIMS_CHECK}),
+}
+MATRIX = {role: MATRIX.get(role, frozenset()) | _EPISODES.get(role, frozenset()) for role in Role}
+
+# Seed 001: decision makers sign the annual no-incentive statement; committee members the
+# confidentiality and conflict-of-interest statements. Staff sign their own; systems and provider
+# offices sign nothing.
+_STAFF = {r for r in Role if r not in (Role.PROVIDER_OFFICE, Role.CLAIMS_SYSTEM)}
+MATRIX = {role: MATRIX[role]
+          | ({P.ATTESTATION_RECORD} if role in _STAFF else set())
+          | ({P.ATTESTATION_REPORT} if role in (Role.COMPLIANCE, Role.UM_MANAGER) else set())
+          | ({P.COMMITTEE_MANAGE} if role is Role.UM_MANAGER else set())
+          for role in Role}
 
 
 def allows(role: str, permission: Permission) -> bool:

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import openum.models  # noqa: F401  (every table, so foreign keys resolve in a bare worker process)
+from openum.appeals import service as appeals
 from openum.audit.service import Actor
 from openum.clock import Clock
 from openum.db import transaction
 from openum.deadlines import service
 from openum.deadlines.models import Deadline, DeadlineAlert
-from openum.appeals import service as appeals
 from openum.errors import DomainError
 from openum.intake.history import change_status, record_event
 from openum.intake.models import AuthorizationRequest

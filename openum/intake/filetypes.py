@@ -45,7 +45,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
     (b"\x1f\x8b", "application/gzip"),
 )
-_MARKUP = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml", b"<iframe", b"<body")
+_MARKUP = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<iframe", b"<body")
 
 
 class AttachmentRefused(DomainError):
@@ -78,7 +78,9 @@ def _text_kind(data: bytes) -> str | None:
         return None
     head = body[:1024].lstrip().lower()
     if any(head.startswith(m) for m in _MARKUP) or b"<script" in body[:65536].lower():
-        return "text/html"
+        return "text/html"  # would run in a reviewer's browser
+    if head.startswith(b"<?xml"):
+        return "application/xml"
     return TEXT
 
 

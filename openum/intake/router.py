@@ -15,7 +15,7 @@ from openum.auth.permissions import Permission, Role
 from openum.deadlines import service as deadlines
 from openum.directory.models import Member
 from openum.errors import DomainError
-from openum.intake import access, filetypes, service
+from openum.intake import access, filetypes, history, service
 from openum.intake.models import Attachment, AuthorizationRequest, ServiceLine
 from openum.intake.schemas import DueTimeOut, RequestOut, SubmitRequest, SubmitResult, Submitter
 from openum.intake.status import Status, provider_status
@@ -54,7 +54,7 @@ def _due_times(request: Request, req: AuthorizationRequest) -> list[DueTimeOut]:
 def submit(
     body: SubmitRequest, request: Request, response: Response, user: Submitting,
     session: SessionDep, clock: ClockDep, registry: RegistryDep, store: StoreDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> SubmitResult:
     """Every request gets an authorization ID on receipt; missing information pends it."""
     channel = Channel.PORTAL if user.role == Role.PROVIDER_OFFICE else Channel.API
@@ -195,7 +195,7 @@ def add_document(
                      received_at=now, uploaded_by_user_id=user.id)
     req.attachments.append(att)
     actor = actor_for(user, request)
-    service.record_event(req, at=now, type="document_added", actor=actor,
+    history.record_event(req, at=now, type="document_added", actor=actor,
                          reason=f"{kind}: {att.filename}", data={"sha256": digest, "size": len(data)})
     service.information_received(session, req=req, at=now, actor=actor)
     session.flush()
@@ -224,7 +224,7 @@ def correct_receipt(authorization_id: str, body: ReceiptCorrection, request: Req
                           details=[{"loc": ["body", "corrected_received_at"], "msg": "naive datetime"}])
     now = clock.now()
     actor = actor_for(user, request)
-    service.record_event(req, at=now, type="receipt_corrected", actor=actor, reason=body.reason,
+    history.record_event(req, at=now, type="receipt_corrected", actor=actor, reason=body.reason,
                          data={"original_received_at": req.received_at.isoformat(),
                                "corrected_received_at": body.corrected_received_at.isoformat()})
     session.flush()

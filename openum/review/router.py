@@ -22,7 +22,7 @@ from openum.intake import access
 from openum.intake import service as intake
 from openum.intake.history import record_event
 from openum.intake.models import AuthorizationRequest
-from openum.intake.schemas import RequestOut
+from openum.intake.schemas import ClinicalFacts, RequestOut
 from openum.intake.views import represent
 from openum.notification import service as notices
 from openum.notification.letters.schema import LetterType
@@ -173,11 +173,9 @@ def breached(session: SessionDep, _: Supervising) -> list[dict[str, Any]]:
 
 @router.post("/requests/{authorization_id}/evaluations", response_model=list[EvaluationOut],
              summary="Apply the policy in force to the request, with facts the reviewer adds")
-def evaluate(authorization_id: str, body: dict[str, Any], request: Request, session: SessionDep,
+def evaluate(authorization_id: str, body: ClinicalFacts, request: Request, session: SessionDep,
              clock: ClockDep, registry: RegistryDep, user: Working) -> list[CriteriaEvaluation]:
-    from openum.intake.schemas import ClinicalFacts
-
-    facts = ClinicalFacts.model_validate(body).model_dump(mode="json", exclude_none=True)
+    facts = body.model_dump(mode="json", exclude_none=True)
     req = _load(session, user, authorization_id)
     pack = deadlines.pack_for(registry, req)
     rows = service.evaluate(session, pack=pack, req=req, added=facts, by=user.username, now=clock.now())

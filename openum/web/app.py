@@ -43,6 +43,7 @@ def create_app(
     security.install(app, settings)
     observability.install(app)
 
+    from openum.attestations.router import router as attestations_router
     from openum.auth.router import router as auth_router
     from openum.coverage.router import router as coverage_router
     from openum.deadlines.router import router as deadlines_router
@@ -55,6 +56,21 @@ def create_app(
     for r in (auth_router, intake_router, coverage_router, deadlines_router, packs_router, review_router,
               notices_router, fhir_router):
         app.include_router(r)
+    app.include_router(attestations_router)
+
+    from openum.ui import install
+
+    install(app)
+
+    from openum.fhir.interfaces import install as install_standards
+
+    install_standards(app)  # PAS subscriptions, DTR, CRD, X12 278, SMART (FHIR catch-all kept last)
+
+    from openum.appeals.router import router as appeals_router
+    app.include_router(appeals_router)
+
+    from openum.episodes.router import router as episodes_router
+    app.include_router(episodes_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from openum.audit.service import Actor
+from openum.auth import oidc
 from openum.auth import service as auth
 from openum.auth.models import User
 from openum.auth.permissions import Permission, allows
@@ -51,7 +52,9 @@ def get_store(request: Request) -> AttachmentStore:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits before the response is sent, so an acknowledged write
+# is a committed write (the default "request" scope would commit after the client has its 201).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 RegistryDep = Annotated[PackRegistry, Depends(get_registry)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -64,7 +67,12 @@ def current_user(
 ) -> User:
     if not token:
         raise AuthenticationFailed("sign in: send a bearer token from POST /api/v1/auth/token")
-    user_id = auth.read_token(token, secret=settings.secret_key, now=clock.now())
+    try:
+        user_id = auth.read_token(token, secret=settings.secret_key, now=clock.now())
+    except AuthenticationFailed:
+        if not oidc.accepts(token):  # local tokens first; then the external identity provider
+            raise
+        return oidc.authenticate(session, token, now=clock.now())
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise AuthenticationFailed("the account behind this token is no longer active")

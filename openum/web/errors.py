@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from openum.errors import DomainError
 
@@ -35,6 +36,13 @@ def install(app: FastAPI) -> None:
         return _problem(422, "malformed_request",
                         f"the request has {len(details)} problem(s); each is listed with its location",
                         details)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # Only input can produce these (an id or number the database cannot hold); nothing was written.
+        return _problem(422, "value_out_of_range",
+                        "a number in the request is outside the range the service stores", [])
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

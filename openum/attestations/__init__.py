@@ -1,0 +1,1 @@
+"""Annual attestations: no incentives for UM decision makers; committee confidentiality and conflicts."""
