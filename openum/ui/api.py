@@ -24,7 +24,7 @@ from openum.deadlines import service as deadlines
 from openum.intake import access
 from openum.intake import router as intake_api
 from openum.intake import service as intake
-from openum.intake.schemas import RequestOut, SubmitRequest, SubmitResult, Submitter
+from openum.intake.schemas import ClinicalFacts, RequestOut, SubmitRequest, SubmitResult, Submitter
 from openum.intake.views import represent
 from openum.notification import router as notices_api
 from openum.review import router as review_api
@@ -127,7 +127,8 @@ def breached(request: Request, session: Session, user: User) -> list[dict[str, A
 
 
 def evaluate(request: Request, session: Session, user: User, aid: str, facts: dict[str, Any]) -> list[Any]:
-    return call(review_api.evaluate, request, session, user, authorization_id=aid, body=facts)
+    return call(review_api.evaluate, request, session, user, authorization_id=aid,
+                body=ClinicalFacts.model_validate(facts))
 
 
 def act_on(endpoint: Callable[..., T], request: Request, session: Session, user: User, aid: str, body: Any) -> T:
