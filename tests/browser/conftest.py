@@ -96,7 +96,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running while it is open, which would
+# break asyncio.run() in tests collected after the browser tests (tests/trust).
+@pytest.fixture(scope="module")
 def live(_sqlite_template: Path, registry: PackRegistry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The service on a free port, against a copy of the migrated demo database."""
     _require_browser()
@@ -138,7 +140,7 @@ def live(_sqlite_template: Path, registry: PackRegistry, tmp_path_factory: pytes
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live: Live) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
