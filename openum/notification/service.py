@@ -57,50 +57,24 @@ def create_for_decision(session: Session, *, registry: PackRegistry, req: Author
     if letter_type is None:
         return []
     ctx = builder.build(session, pack=pack, req=req, now=now)
-    check_letter(pack, letter_type, ctx)
-    trigger = max(e.id for e in req.events if e.type == "status_changed")
     due = deadlines.compute(registry, req)
     adverse = req.status != "approved"
-    provider = builder.provider_of(session, req)
-    snapshot = builder.to_json(ctx)
-    member = req.member
-    plans: list[tuple[str, str, str, str | None, str | None]] = []
+    kinds = ["provider_written", "member_written"]
     if any(d.obligation.value == "provider_verbal" for d in due):
         # A verbal clock in the plan's tables (seed 004): adverse decisions by phone, approvals in the portal.
-        plans.append(("provider_verbal", "provider", "phone" if adverse else "portal",
-                      provider.phone if provider else None, None))
-    if provider is not None and provider.fax:
-        plans.append(("provider_written", "provider", "fax", provider.fax, letter_type.value))
-    else:
-        plans.append(("provider_written", "provider", "portal", None, letter_type.value))
-    if provider is not None and provider.email:
-        plans.append(("provider_written", "provider", "email", provider.email, letter_type.value))
-    if member is not None:
-        address = f"{member.first_name} {member.last_name}\n{member.address_line1}\n" \
-                  f"{member.city}, {member.state} {member.postal_code}"
-        plans.append(("member_written", "member", "mail", address, letter_type.value))
-    out = []
-    for obligation, recipient, channel, address, ltype in plans:
-        notice = Notice(
-            request_pk=req.id, trigger_event_id=trigger, obligation=obligation, recipient=recipient,
-            recipient_name=(provider.name if provider else "provider") if recipient == "provider"
-            else (f"{member.first_name} {member.last_name}" if member else "member"),
-            address=address, channel=channel, letter_type=ltype,
-            language=member.language if (member and recipient == "member") else "en",
-            large_print=bool(member and member.large_print and recipient == "member"),
-            context=snapshot, due_at=_due(due, obligation, adverse),
-            status="awaiting_call" if channel == "phone" else "pending", attempts=0,
-            next_attempt_at=None if channel == "phone" else now, created_at=now)
-        session.add(notice)
-        out.append(notice)
-    session.flush()
-    return out
+        kinds.insert(0, "provider_verbal")
+    return write_notices(
+        session, pack=pack, req=req, letter_type=letter_type, ctx=ctx, now=now,
+        trigger_event_id=max(e.id for e in req.events if e.type == "status_changed"),
+        obligations={k: k for k in kinds}, due={k: _due(due, k, adverse) for k in kinds},
+        verbal_channel="phone" if adverse else "portal")
 
 
 def write_notices(
     session: Session, *, pack: PlanPack, req: AuthorizationRequest, trigger_event_id: int,
     letter_type: LetterType, ctx: builder.lc.LetterContext, now: datetime,
     obligations: dict[str, str], due: dict[str, datetime | None] | None = None,
+    verbal_channel: str = "phone", email: bool = True,
 ) -> list[Notice]:
     """Write the notices of a later event on a decided request (an appeal acknowledged or resolved,
     a reconsideration decided) with a letter the caller built, in the caller's transaction.
@@ -117,14 +91,15 @@ def write_notices(
     snapshot = builder.to_json(ctx)
     plans: list[tuple[str, str, str, str | None, str | None]] = []
     if "provider_verbal" in obligations:
-        plans.append((obligations["provider_verbal"], "provider", "phone", provider.phone if provider else None, None))
+        plans.append((obligations["provider_verbal"], "provider", verbal_channel,
+                      provider.phone if provider else None, None))
     if "provider_written" in obligations:
         name = obligations["provider_written"]
         if provider is not None and provider.fax:
             plans.append((name, "provider", "fax", provider.fax, letter_type.value))
         else:
             plans.append((name, "provider", "portal", None, letter_type.value))
-        if provider is not None and provider.email:
+        if email and provider is not None and provider.email:
             plans.append((name, "provider", "email", provider.email, letter_type.value))
     if "member_written" in obligations and member is not None:
         postal = f"{member.first_name} {member.last_name}\n{member.address_line1}\n" \
@@ -155,31 +130,11 @@ def create_for_event(
     """Letters that are not decisions (information request, extension, urgency downgrade) to both parties."""
     pack = deadlines.pack_for(registry, req)
     ctx = dataclasses.replace(builder.build(session, pack=pack, req=req, now=now), **facts)
-    check_letter(pack, letter_type, ctx)
-    trigger = max(e.id for e in req.events)
-    provider = builder.provider_of(session, req)
-    member = req.member
-    snapshot = builder.to_json(ctx)
-    out = []
-    targets: list[tuple[str, str, str | None, str]] = []
-    targets.append(("provider", "fax" if provider and provider.fax else "portal", provider.fax if provider else None,
-                    provider.name if provider else "provider"))
-    if member is not None:
-        name = f"{member.first_name} {member.last_name}"
-        address = f"{name}\n{member.address_line1}\n{member.city}, {member.state} {member.postal_code}"
-        targets.append(("member", "mail", address, name))
-    for recipient, channel, address, name in targets:
-        notice = Notice(request_pk=req.id, trigger_event_id=trigger, obligation=letter_type.value,
-                        recipient=recipient, recipient_name=name, address=address, channel=channel,
-                        letter_type=letter_type.value,
-                        language=member.language if (member and recipient == "member") else "en",
-                        large_print=bool(member and member.large_print and recipient == "member"),
-                        context=snapshot, due_at=due_at, status="pending", attempts=0, next_attempt_at=now,
-                        created_at=now)
-        session.add(notice)
-        out.append(notice)
-    session.flush()
-    return out
+    name = letter_type.value
+    return write_notices(
+        session, pack=pack, req=req, trigger_event_id=max(e.id for e in req.events), letter_type=letter_type,
+        ctx=ctx, now=now, obligations={"provider_written": name, "member_written": name},
+        due={name: due_at}, email=False)
 
 
 def _mark_delivered(session: Session, *, registry: PackRegistry, notice: Notice, at: datetime,
